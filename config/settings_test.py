@@ -1,0 +1,14 @@
+"""Test settings: the base settings, faster hashing, files in a temporary folder.
+
+``DATABASE_URL`` and ``REDIS_URL`` still apply, so the same suite runs on SQLite and on
+PostgreSQL.
+"""
+
+import tempfile
+from pathlib import Path
+
+from .settings import *  # noqa: F401,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="qingshou-media-"))
+DEBUG = False

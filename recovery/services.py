@@ -1,0 +1,263 @@
+"""Writes to the ledger. Every path (views, admin, imports, demo data, tasks) comes here.
+
+Rules that must hold under concurrency are checked with the arrear row locked
+(``select_for_update``) and backed by database constraints: outstanding never below zero
+(``arrear_outstanding_in_range``), a repayment reversed once (one-to-one), one entry per
+form submission (unique ``submission_token``), entries never updated or deleted.
+"""
+
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from core.money import fmt_yuan
+from core.pinyin import name_initials
+from core.roles import can_write
+from villages.selectors import villages_visible_to
+
+from .choices import DebtorKind, LitigationStatus
+from .models import Arrear, Debtor, Repayment, Reversal, WriteOff
+
+MAX_AMOUNT = Decimal("999999999999.99")
+
+
+def _check_writer(user, village):
+    if user is None or not can_write(user) or not villages_visible_to(user).filter(pk=village.pk).exists():
+        raise PermissionDenied("您无权录入或修改该村的数据。")
+
+
+def _clean_amount(value, field="amount", label="金额"):
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValidationError({field: f"{label}不是有效数字。"})
+    if not amount.is_finite():
+        raise ValidationError({field: f"{label}不是有效数字。"})
+    if amount <= 0:
+        raise ValidationError({field: f"{label}必须大于 0。"})
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValidationError({field: f"{label}最多保留两位小数（分）。"})
+    if amount > MAX_AMOUNT:
+        raise ValidationError({field: f"{label}过大。"})
+    return amount
+
+
+def _clean_date_not_future(value, field, label):
+    if value is None:
+        raise ValidationError({field: f"请填写{label}。"})
+    if value > timezone.localdate():
+        raise ValidationError({field: f"{label}不能晚于今天。"})
+    return value
+
+
+# ---- debtors -----------------------------------------------------------------------
+
+DEBTOR_FIELDS = (
+    "kind", "name", "national_id", "credit_code", "phone", "address",
+    "is_blacklisted", "blacklist_reason", "blacklisted_on", "litigation_status", "case_number",
+)
+
+
+def _normalise_debtor(debtor):
+    debtor.name = (debtor.name or "").strip()
+    debtor.national_id = (debtor.national_id or "").strip().upper()
+    debtor.credit_code = (debtor.credit_code or "").strip().upper()
+    debtor.phone = (debtor.phone or "").strip()
+    if debtor.kind == DebtorKind.PERSON:
+        debtor.credit_code = ""
+    else:
+        debtor.national_id = ""
+    if not debtor.is_blacklisted:
+        debtor.blacklist_reason = ""
+        debtor.blacklisted_on = None
+    if debtor.litigation_status == LitigationStatus.NONE:
+        debtor.case_number = ""
+    debtor.name_initials = name_initials(debtor.name)
+
+
+def _validate_debtor(debtor):
+    from core.validators import validate_credit_code, validate_national_id, validate_phone
+
+    errors = {}
+    if not debtor.name:
+        errors["name"] = "请填写姓名或名称。"
+    for field, check in (("national_id", validate_national_id), ("credit_code", validate_credit_code), ("phone", validate_phone)):
+        value = getattr(debtor, field)
+        if value:
+            try:
+                check(value)
+            except ValidationError as exc:
+                errors[field] = exc.messages[0]
+    if debtor.is_blacklisted:
+        if not debtor.blacklist_reason:
+            errors["blacklist_reason"] = "列入失信名单须填写原因。"
+        if not debtor.blacklisted_on:
+            errors["blacklisted_on"] = "列入失信名单须填写日期。"
+    if debtor.litigation_status != LitigationStatus.NONE and not debtor.case_number:
+        errors["case_number"] = "已起诉的欠款人须填写案号。"
+    if errors:
+        raise ValidationError(errors)
+    debtor.validate_constraints()
+
+
+def debtor_create(*, village, created_by, **fields):
+    _check_writer(created_by, village)
+    debtor = Debtor(village=village, **{k: v for k, v in fields.items() if k in DEBTOR_FIELDS})
+    _normalise_debtor(debtor)
+    _validate_debtor(debtor)
+    with transaction.atomic():
+        debtor.save()
+    return debtor
+
+
+def debtor_update(*, debtor, updated_by, **fields):
+    _check_writer(updated_by, debtor.village)
+    for key, value in fields.items():
+        if key in DEBTOR_FIELDS:
+            setattr(debtor, key, value)
+    _normalise_debtor(debtor)
+    _validate_debtor(debtor)
+    with transaction.atomic():
+        debtor.save()
+    return debtor
+
+
+# ---- arrears -----------------------------------------------------------------------
+
+def arrear_create(*, debtor, campaign, category, principal, incurred_on, created_by, description=""):
+    village = debtor.village
+    _check_writer(created_by, village)
+    principal = _clean_amount(principal, "principal", "欠款金额")
+    if incurred_on is None:
+        raise ValidationError({"incurred_on": "请填写发生日期。"})
+    if campaign.township_id != village.work_area.zone.township_id:
+        raise ValidationError({"campaign": "所选清收行动不属于该村所在乡镇。"})
+    arrear = Arrear(
+        village=village, debtor=debtor, campaign=campaign, category=category,
+        description=(description or "").strip(), incurred_on=incurred_on,
+        principal=principal, outstanding=principal, created_by=created_by,
+    )
+    arrear.full_clean(exclude=["created_by"])
+    with transaction.atomic():
+        arrear.save()
+    return arrear
+
+
+def arrear_update(*, arrear, updated_by, category, description, incurred_on):
+    """Only the descriptive fields; the principal is fixed once entries exist."""
+    _check_writer(updated_by, arrear.village)
+    arrear.category = category
+    arrear.description = (description or "").strip()
+    arrear.incurred_on = incurred_on
+    arrear.full_clean(exclude=["created_by"])
+    with transaction.atomic():
+        Arrear.objects.filter(pk=arrear.pk).update(category=category, description=arrear.description, incurred_on=incurred_on)
+    return arrear
+
+
+# ---- entries -----------------------------------------------------------------------
+
+def _lock_arrear(arrear_id):
+    return Arrear.objects.select_for_update().select_related("debtor", "village").get(pk=arrear_id)
+
+
+def repayment_create(
+    *, arrear, amount, kind, received_on, recorded_by, receipt_number="", note="", submission_token=None
+):
+    """Record money or value received against an arrear.
+
+    Returns ``(repayment, created)``: a second submission of the same form (same
+    ``submission_token``) returns the first repayment with ``created=False``.
+    """
+    _check_writer(recorded_by, arrear.village)
+    amount = _clean_amount(amount)
+    _clean_date_not_future(received_on, "received_on", "收款日期")
+    token_kwargs = {"submission_token": submission_token} if submission_token else {}
+    try:
+        with transaction.atomic():
+            locked = _lock_arrear(arrear.pk)
+            if submission_token:
+                existing = Repayment.objects.filter(submission_token=submission_token).first()
+                if existing is not None:
+                    return existing, False
+            if received_on < locked.incurred_on:
+                raise ValidationError({"received_on": "收款日期不能早于欠款发生日期。"})
+            if amount > locked.outstanding:
+                raise ValidationError(
+                    {"amount": f"金额 {fmt_yuan(amount)} 元超过尚欠金额 {fmt_yuan(locked.outstanding)} 元。"}
+                )
+            repayment = Repayment.objects.create(
+                arrear=locked, amount=amount, kind=kind, received_on=received_on,
+                receipt_number=(receipt_number or "").strip(), note=(note or "").strip(),
+                recorded_by=recorded_by, **token_kwargs,
+            )
+            Arrear.objects.filter(pk=locked.pk).update(outstanding=F("outstanding") - amount)
+    except IntegrityError:
+        # A concurrent submission of the same form won the race: return its entry.
+        if submission_token:
+            existing = Repayment.objects.filter(submission_token=submission_token).first()
+            if existing is not None:
+                return existing, False
+        raise
+    arrear.outstanding = locked.outstanding - amount
+    return repayment, True
+
+
+def repayment_reverse(*, repayment, reason, recorded_by):
+    """冲正: the only way to undo a repayment; at most once, with a reason."""
+    _check_writer(recorded_by, repayment.arrear.village)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "请填写冲正原因。"})
+    try:
+        with transaction.atomic():
+            locked = _lock_arrear(repayment.arrear_id)
+            if Reversal.objects.filter(repayment=repayment).exists():
+                raise ValidationError({"reason": "该清收记录已冲正，不能重复冲正。"})
+            reversal = Reversal.objects.create(repayment=repayment, reason=reason, recorded_by=recorded_by)
+            Arrear.objects.filter(pk=locked.pk).update(outstanding=F("outstanding") + repayment.amount)
+    except IntegrityError:
+        raise ValidationError({"reason": "该清收记录已冲正，不能重复冲正。"})
+    return reversal
+
+
+def writeoff_create(*, arrear, amount, approval_reference, reason, recorded_by, submission_token=None):
+    """核销 with an approval reference; shown apart from recovery."""
+    _check_writer(recorded_by, arrear.village)
+    amount = _clean_amount(amount, "amount", "核销金额")
+    approval_reference = (approval_reference or "").strip()
+    reason = (reason or "").strip()
+    errors = {}
+    if not approval_reference:
+        errors["approval_reference"] = "核销须填写批准文号。"
+    if not reason:
+        errors["reason"] = "请填写核销原因。"
+    if errors:
+        raise ValidationError(errors)
+    token_kwargs = {"submission_token": submission_token} if submission_token else {}
+    try:
+        with transaction.atomic():
+            locked = _lock_arrear(arrear.pk)
+            if submission_token:
+                existing = WriteOff.objects.filter(submission_token=submission_token).first()
+                if existing is not None:
+                    return existing, False
+            if amount > locked.outstanding:
+                raise ValidationError(
+                    {"amount": f"核销金额 {fmt_yuan(amount)} 元超过尚欠金额 {fmt_yuan(locked.outstanding)} 元。"}
+                )
+            write_off = WriteOff.objects.create(
+                arrear=locked, amount=amount, approval_reference=approval_reference,
+                reason=reason, recorded_by=recorded_by, **token_kwargs,
+            )
+            Arrear.objects.filter(pk=locked.pk).update(outstanding=F("outstanding") - amount)
+    except IntegrityError:
+        if submission_token:
+            existing = WriteOff.objects.filter(submission_token=submission_token).first()
+            if existing is not None:
+                return existing, False
+        raise
+    return write_off, True

@@ -1,0 +1,24 @@
+"""Which villages a user may see in full."""
+
+from core.roles import Role, user_role
+
+from .models import Village
+
+
+def villages_visible_to(user):
+    """Villages whose debtors, arrears and entries ``user`` may read.
+
+    Cadres: their own village. Staff: their township (none if no township is set).
+    Leaders and administrators: their township if one is set, else every village.
+    """
+    role = user_role(user)
+    villages = Village.objects.all()
+    if role == Role.CADRE:
+        return villages.filter(pk=user.village_id)
+    if role in (Role.STAFF, Role.LEADER, Role.ADMIN):
+        if user.township_id:
+            return villages.filter(work_area__zone__township_id=user.township_id)
+        if role == Role.STAFF:
+            return villages.none()
+        return villages
+    return villages.none()
