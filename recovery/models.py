@@ -4,6 +4,7 @@ from datetime import time
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from core.money import MoneyField
@@ -85,6 +86,9 @@ class Debtor(models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("recovery:debtor", args=[self.pk])
 
 
 class Arrear(models.Model):

@@ -165,12 +165,14 @@ def _lock_arrear(arrear_id):
 
 
 def repayment_create(
-    *, arrear, amount, kind, received_on, recorded_by, receipt_number="", note="", submission_token=None
+    *, arrear, amount, kind, received_on, recorded_by, receipt_number="", note="",
+    submission_token=None, recorded_at=None,
 ):
     """Record money or value received against an arrear.
 
     Returns ``(repayment, created)``: a second submission of the same form (same
     ``submission_token``) returns the first repayment with ``created=False``.
+    ``recorded_at`` is for demo data and ledger imports only; forms never pass it.
     """
     _check_writer(recorded_by, arrear.village)
     amount = _clean_amount(amount)
@@ -192,7 +194,7 @@ def repayment_create(
             repayment = Repayment.objects.create(
                 arrear=locked, amount=amount, kind=kind, received_on=received_on,
                 receipt_number=(receipt_number or "").strip(), note=(note or "").strip(),
-                recorded_by=recorded_by, **token_kwargs,
+                recorded_by=recorded_by, recorded_at=recorded_at or timezone.now(), **token_kwargs,
             )
             Arrear.objects.filter(pk=locked.pk).update(outstanding=F("outstanding") - amount)
     except IntegrityError:
@@ -206,7 +208,7 @@ def repayment_create(
     return repayment, True
 
 
-def repayment_reverse(*, repayment, reason, recorded_by):
+def repayment_reverse(*, repayment, reason, recorded_by, recorded_at=None):
     """冲正: the only way to undo a repayment; at most once, with a reason."""
     _check_writer(recorded_by, repayment.arrear.village)
     reason = (reason or "").strip()
@@ -217,14 +219,19 @@ def repayment_reverse(*, repayment, reason, recorded_by):
             locked = _lock_arrear(repayment.arrear_id)
             if Reversal.objects.filter(repayment=repayment).exists():
                 raise ValidationError({"reason": "该清收记录已冲正，不能重复冲正。"})
-            reversal = Reversal.objects.create(repayment=repayment, reason=reason, recorded_by=recorded_by)
+            reversal = Reversal.objects.create(
+                repayment=repayment, reason=reason, recorded_by=recorded_by,
+                recorded_at=recorded_at or timezone.now(),
+            )
             Arrear.objects.filter(pk=locked.pk).update(outstanding=F("outstanding") + repayment.amount)
     except IntegrityError:
         raise ValidationError({"reason": "该清收记录已冲正，不能重复冲正。"})
     return reversal
 
 
-def writeoff_create(*, arrear, amount, approval_reference, reason, recorded_by, submission_token=None):
+def writeoff_create(
+    *, arrear, amount, approval_reference, reason, recorded_by, submission_token=None, recorded_at=None
+):
     """核销 with an approval reference; shown apart from recovery."""
     _check_writer(recorded_by, arrear.village)
     amount = _clean_amount(amount, "amount", "核销金额")
@@ -251,7 +258,8 @@ def writeoff_create(*, arrear, amount, approval_reference, reason, recorded_by, 
                 )
             write_off = WriteOff.objects.create(
                 arrear=locked, amount=amount, approval_reference=approval_reference,
-                reason=reason, recorded_by=recorded_by, **token_kwargs,
+                reason=reason, recorded_by=recorded_by, recorded_at=recorded_at or timezone.now(),
+                **token_kwargs,
             )
             Arrear.objects.filter(pk=locked.pk).update(outstanding=F("outstanding") - amount)
     except IntegrityError:

@@ -10,10 +10,10 @@ class AssignmentRole(models.TextChoices):
     VILLAGE_SECRETARY = "village_secretary", "村书记"
 
 
-ZONE_ROLES = {AssignmentRole.ZONE_LEADER}
-WORKAREA_ROLES = {
+ZONE_ROLES = (AssignmentRole.ZONE_LEADER,)
+WORKAREA_ROLES = (
     AssignmentRole.WORKAREA_CONTACT,
     AssignmentRole.WORKAREA_SECRETARY,
     AssignmentRole.WORKAREA_DIRECTOR,
-}
-VILLAGE_ROLES = {AssignmentRole.VILLAGE_LIAISON, AssignmentRole.VILLAGE_SECRETARY}
+)
+VILLAGE_ROLES = (AssignmentRole.VILLAGE_LIAISON, AssignmentRole.VILLAGE_SECRETARY)

@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
 from .choices import VILLAGE_ROLES, WORKAREA_ROLES, ZONE_ROLES, AssignmentRole
 
@@ -65,6 +66,9 @@ class Village(models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("villages:village", args=[self.pk])
 
 
 class Assignment(models.Model):

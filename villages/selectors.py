@@ -22,3 +22,11 @@ def villages_visible_to(user):
             return villages.none()
         return villages
     return villages.none()
+
+
+def ranking_villages_for(user):
+    """Villages whose figures (not debtors) ``user`` may see: a cadre sees every village of
+    their township in the ranking; everyone else what they may see in full."""
+    if user_role(user) == Role.CADRE:
+        return Village.objects.filter(work_area__zone__township_id=user.village.work_area.zone.township_id)
+    return villages_visible_to(user)

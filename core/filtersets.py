@@ -1,0 +1,14 @@
+import django_filters
+from django import forms
+
+
+class BaseFilterSet(django_filters.FilterSet):
+    """Every list's filters start with a free-text ``q``; subclasses say what it searches."""
+
+    q = django_filters.CharFilter(
+        label="搜索", method="search",
+        widget=forms.TextInput(attrs={"placeholder": "搜索", "autocomplete": "off"}),
+    )
+
+    def search(self, queryset, name, value):
+        raise NotImplementedError

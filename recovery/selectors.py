@@ -1,0 +1,137 @@
+"""Reads that compute something: village figures, township totals, entry history."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import (
+    Case, DecimalField, ExpressionWrapper, F, OuterRef, Prefetch, Q, Subquery, Sum, Value, When,
+)
+from django.db.models.functions import Coalesce
+
+from core.money import ZERO, ratio
+
+from .choices import CASH_KINDS, OFFSET_KINDS
+from .models import Arrear, Debtor, Repayment, WriteOff
+
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+RATIO = DecimalField(max_digits=20, decimal_places=6)
+
+
+def _sum_by_village(queryset, village_path, amount_field):
+    return Coalesce(
+        Subquery(
+            queryset.filter(**{village_path: OuterRef("pk")})
+            .order_by()
+            .values(village_path)
+            .annotate(total=Sum(amount_field))
+            .values("total"),
+            output_field=MONEY,
+        ),
+        Value(ZERO),
+        output_field=MONEY,
+    )
+
+
+def _active_repayments(kinds):
+    return Repayment.objects.filter(reversal__isnull=True, kind__in=kinds)
+
+
+def villages_with_figures(villages):
+    """Villages annotated with baseline, recovered (cash / offset), written off,
+    outstanding, and ``ratio_sort`` (for ordering; display uses ``core.money.ratio``)."""
+    queryset = villages.select_related("work_area__zone").annotate(
+        baseline=_sum_by_village(Arrear.objects.all(), "village", "principal"),
+        outstanding=_sum_by_village(Arrear.objects.all(), "village", "outstanding"),
+        recovered_cash=_sum_by_village(_active_repayments(CASH_KINDS), "arrear__village", "amount"),
+        recovered_offset=_sum_by_village(_active_repayments(OFFSET_KINDS), "arrear__village", "amount"),
+        written_off=_sum_by_village(WriteOff.objects.all(), "arrear__village", "amount"),
+    )
+    return queryset.annotate(
+        recovered=ExpressionWrapper(F("recovered_cash") + F("recovered_offset"), output_field=MONEY),
+        ratio_sort=Case(
+            When(baseline__gt=0, then=ExpressionWrapper(
+                (F("recovered_cash") + F("recovered_offset")) * Value(Decimal("1.000000")) / F("baseline"),
+                output_field=RATIO,
+            )),
+            default=Value(None),
+            output_field=RATIO,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class VillageFigure:
+    village: object
+    baseline: Decimal
+    recovered: Decimal
+    outstanding: Decimal
+    rank: int | None
+
+    @property
+    def ratio(self):
+        return ratio(self.recovered, self.baseline)
+
+
+def village_figures(*, villages):
+    """Every village with its figures and rank: ratio descending, then amount recovered,
+    then village code. Villages owed nothing get no rank."""
+    rows = list(villages_with_figures(villages))
+    ranked = sorted(
+        (v for v in rows if v.baseline > 0),
+        key=lambda v: (-ratio(v.recovered, v.baseline), -v.recovered, v.code),
+    )
+    ranks = {v.pk: index for index, v in enumerate(ranked, start=1)}
+    return [
+        VillageFigure(village=v, baseline=v.baseline, recovered=v.recovered, outstanding=v.outstanding, rank=ranks.get(v.pk))
+        for v in sorted(rows, key=lambda v: (ranks.get(v.pk, 10**9), v.code))
+    ]
+
+
+def township_totals(*, villages):
+    arrears = Arrear.objects.filter(village__in=villages)
+    totals = arrears.aggregate(
+        baseline=Coalesce(Sum("principal"), Value(ZERO), output_field=MONEY),
+        outstanding=Coalesce(Sum("outstanding"), Value(ZERO), output_field=MONEY),
+    )
+    entries = Repayment.objects.filter(arrear__village__in=villages, reversal__isnull=True).aggregate(
+        cash=Coalesce(Sum("amount", filter=Q(kind__in=CASH_KINDS)), Value(ZERO), output_field=MONEY),
+        offset=Coalesce(Sum("amount", filter=Q(kind__in=OFFSET_KINDS)), Value(ZERO), output_field=MONEY),
+    )
+    written_off = WriteOff.objects.filter(arrear__village__in=villages).aggregate(
+        total=Coalesce(Sum("amount"), Value(ZERO), output_field=MONEY)
+    )["total"]
+    recovered = entries["cash"] + entries["offset"]
+    per_village = arrears.order_by().values("village").annotate(b=Sum("principal"), o=Sum("outstanding"))
+    return {
+        "baseline": totals["baseline"],
+        "outstanding": totals["outstanding"],
+        "recovered_cash": entries["cash"],
+        "recovered_offset": entries["offset"],
+        "recovered": recovered,
+        "written_off": written_off,
+        "ratio": ratio(recovered, totals["baseline"]),
+        "villages": villages.count(),
+        "villages_cleared": sum(1 for row in per_village if row["b"] > 0 and row["o"] == 0),
+    }
+
+
+def debtors_with_totals(debtors):
+    return debtors.select_related("village").annotate(
+        principal_total=Coalesce(Sum("arrears__principal"), Value(ZERO), output_field=MONEY),
+        outstanding_total=Coalesce(Sum("arrears__outstanding"), Value(ZERO), output_field=MONEY),
+    ).order_by("village__order", "village__code", "name", "pk")
+
+
+def debtor_history(*, debtor):
+    """A debtor's arrears with every entry (reversed ones included, marked)."""
+    return debtor.arrears.select_related("campaign").prefetch_related(
+        Prefetch("repayments", queryset=Repayment.objects.select_related("reversal__recorded_by", "recorded_by")),
+        Prefetch("write_offs", queryset=WriteOff.objects.select_related("recorded_by")),
+    )
+
+
+def arrear_outstanding_from_entries(arrear):
+    """Recomputes an arrear's outstanding from its entries (the stored value must agree)."""
+    repaid = arrear.repayments.filter(reversal__isnull=True).aggregate(t=Sum("amount"))["t"] or ZERO
+    written = arrear.write_offs.aggregate(t=Sum("amount"))["t"] or ZERO
+    return arrear.principal - repaid - written

@@ -1,0 +1,112 @@
+"""Who may open which URL: every URL pattern, every role.
+
+The table below must name every URL pattern of the project (admin aside); a new URL
+without a row fails ``test_it_covers_every_url_pattern``, so access rules are decided,
+not forgotten.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.factories import ArrearFactory, pay
+
+ROLES = ["anonymous", "staff", "other_staff", "leader", "cadre_own", "cadre_other", "admin"]
+
+# Expected status per role, in ROLES order. 302 for anonymous means "to the login page".
+READ_ALL = (302, 200, 200, 200, 200, 200, 200)
+OWN_VILLAGE = (302, 200, 404, 200, 200, 404, 200)
+WRITE_OWN = (302, 200, 404, 403, 403, 403, 200)
+WRITE_ANY = (302, 200, 200, 403, 403, 403, 200)
+
+# url name -> (kwargs builder taking the ledger objects, expected statuses, method)
+TABLE = {
+    "home": (None, READ_ALL, "get"),
+    "login": (None, (200, 302, 302, 302, 302, 302, 302), "get"),
+    "logout": (None, (302, 302, 302, 302, 302, 302, 302), "post"),
+    "password_change": (None, READ_ALL, "get"),
+    "password_change_done": (None, READ_ALL, "get"),
+    "villages:village_list": (None, READ_ALL, "get"),
+    "villages:village": (lambda o: {"pk": o["village"].pk}, OWN_VILLAGE, "get"),
+    "recovery:debtor_list": (None, READ_ALL, "get"),
+    "recovery:debtor_add": (None, WRITE_ANY, "get"),
+    "recovery:debtor": (lambda o: {"pk": o["debtor"].pk}, OWN_VILLAGE, "get"),
+    "recovery:debtor_edit": (lambda o: {"pk": o["debtor"].pk}, WRITE_OWN, "get"),
+    "recovery:arrear_add": (lambda o: {"debtor": o["debtor"].pk}, WRITE_OWN, "get"),
+    "recovery:arrear_list": (None, READ_ALL, "get"),
+    "recovery:arrear_edit": (lambda o: {"pk": o["arrear"].pk}, WRITE_OWN, "get"),
+    "recovery:writeoff_add": (lambda o: {"pk": o["arrear"].pk}, WRITE_OWN, "get"),
+    "recovery:repayment_list": (None, READ_ALL, "get"),
+    "recovery:repayment_add": (None, WRITE_ANY, "get"),
+    "recovery:repayment_reverse": (lambda o: {"pk": o["repayment"].pk}, WRITE_OWN, "get"),
+}
+
+
+def _pattern_names(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.app_name == "admin":
+                continue
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _pattern_names(entry, ns)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}"
+
+
+def test_it_covers_every_url_pattern():
+    names = set(_pattern_names())
+    assert names - TABLE.keys() == set(), "these URLs have no row in the access table"
+    assert TABLE.keys() - names == set(), "these rows name URLs that no longer exist"
+
+
+@pytest.fixture
+def ledger(arrear, staff_user, village_a):
+    repayment = pay(arrear, "100.00", staff_user)
+    return {"village": village_a, "debtor": arrear.debtor, "arrear": arrear, "repayment": repayment}
+
+
+@pytest.fixture
+def users(staff_user, other_staff_user, leader_user, cadre_user, other_cadre_user, superadmin):
+    return {
+        "anonymous": None, "staff": staff_user, "other_staff": other_staff_user, "leader": leader_user,
+        "cadre_own": cadre_user, "cadre_other": other_cadre_user, "admin": superadmin,
+    }
+
+
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_it_gives_each_role_the_expected_status(client, ledger, users, name):
+    kwargs_of, expected, method = TABLE[name]
+    url = reverse(name, kwargs=kwargs_of(ledger) if kwargs_of else None)
+    got = {}
+    for role, status in zip(ROLES, expected):
+        client.logout()
+        if users[role] is not None:
+            client.force_login(users[role])
+        response = getattr(client, method)(url)
+        got[role] = response.status_code
+        if role == "anonymous" and status == 302 and name not in ("logout",):
+            assert response["Location"].startswith(reverse("login"))
+    assert got == dict(zip(ROLES, expected))
+
+
+@pytest.mark.parametrize("name", ["recovery:debtor_list", "recovery:arrear_list", "recovery:repayment_list"])
+def test_it_refuses_another_villages_list_and_export_to_a_cadre(client, ledger, other_cadre_user, name):
+    client.force_login(other_cadre_user)
+    village = ledger["village"].pk
+    assert client.get(reverse(name), {"village": village}).status_code == 404
+    assert client.get(reverse(name), {"village": village, "_export": "xlsx"}).status_code == 404
+
+
+def test_it_never_lists_another_villages_debtors_to_a_cadre(client, ledger, other_cadre_user, village_b):
+    ArrearFactory(debtor__village=village_b, debtor__name="西河欠款人", campaign=ledger["arrear"].campaign)
+    client.force_login(other_cadre_user)
+    page = client.get(reverse("recovery:debtor_list")).content.decode()
+    assert "西河欠款人" in page
+    assert ledger["debtor"].name not in page
+
+
+def test_it_keeps_the_admin_for_administrators(client, staff_user, superadmin):
+    client.force_login(staff_user)
+    assert client.get("/admin/").status_code == 302
+    client.force_login(superadmin)
+    assert client.get("/admin/").status_code == 200

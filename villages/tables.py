@@ -1,0 +1,40 @@
+import django_tables2 as tables
+from django.utils.html import format_html
+
+from core.exports import Ratio
+from core.money import fmt_percent, ratio
+from core.tables import BaseTable, MoneyColumn, RatioColumn
+
+from .models import Village
+
+
+class VillageTable(BaseTable):
+    code = tables.Column(verbose_name="编码")
+    name = tables.Column(verbose_name="村居")
+    zone = tables.Column(verbose_name="片区", accessor="work_area__zone", order_by=("work_area__zone__order", "work_area__zone__code"))
+    work_area = tables.Column(verbose_name="工作区", order_by=("work_area__order", "work_area__code"))
+    baseline = MoneyColumn(verbose_name="欠款总额")
+    recovered = MoneyColumn(verbose_name="已清收")
+    outstanding = MoneyColumn(verbose_name="尚欠")
+    ratio = RatioColumn(verbose_name="完成比例", accessor="ratio_sort", order_by=("ratio_sort", "recovered"))
+
+    class Meta(BaseTable.Meta):
+        model = Village
+        fields = ()
+        sequence = ("code", "name", "zone", "work_area", "baseline", "recovered", "outstanding", "ratio")
+
+    def __init__(self, *args, full_access_ids=(), **kwargs):
+        self.full_access_ids = set(full_access_ids)
+        super().__init__(*args, **kwargs)
+
+    def render_name(self, record, value):
+        if record.pk in self.full_access_ids:
+            return format_html('<a href="{}">{}</a>', record.get_absolute_url(), value)
+        return value
+
+    def render_ratio(self, record):
+        return fmt_percent(ratio(record.recovered, record.baseline))
+
+    def value_ratio(self, record):
+        value = ratio(record.recovered, record.baseline)
+        return Ratio(value) if value is not None else ""

@@ -1,0 +1,44 @@
+from core.views import ObjectListView, ScopedDetailView
+from recovery.selectors import township_totals, villages_with_figures
+
+from .filtersets import VillageFilterSet
+from .models import Village
+from .selectors import ranking_villages_for, villages_visible_to
+from .tables import VillageTable
+
+
+class VillageListView(ObjectListView):
+    """Every village of the user's township with its figures (a cadre sees the figures of
+    all villages, and the debtors of their own only)."""
+
+    queryset = Village.objects.all()
+    village_lookup = ""
+    filterset_class = VillageFilterSet
+    table_class = VillageTable
+    title = "村居"
+
+    def get_queryset(self):
+        return villages_with_figures(ranking_villages_for(self.request.user))
+
+    def get_table_kwargs(self):
+        return {"full_access_ids": list(villages_visible_to(self.request.user).values_list("pk", flat=True))}
+
+
+class VillageView(ScopedDetailView):
+    model = Village
+    village_lookup = ""
+    template_name = "villages/village_detail.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("work_area__zone__township")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        village = self.object
+        context["totals"] = township_totals(villages=Village.objects.filter(pk=village.pk))
+        context["assignments"] = (
+            list(village.assignments.all())
+            + list(village.work_area.assignments.all())
+            + list(village.work_area.zone.assignments.all())
+        )
+        return context
