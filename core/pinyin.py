@@ -1,7 +1,26 @@
+"""Pinyin initials for searching names: typing ``zs`` finds 张三."""
+
+import re
+
 from pypinyin import Style, lazy_pinyin
 
+# Surnames whose reading as a surname differs from the everyday one (曾 zēng, not céng).
+SURNAME_INITIALS = {
+    "曾": "z", "单": "s", "解": "x", "仇": "q", "查": "z", "区": "o", "朴": "p", "盖": "g",
+    "繁": "p", "尉": "y", "乐": "y", "员": "y", "缪": "m", "覃": "q", "翟": "z", "召": "s",
+    "秘": "b", "种": "c", "折": "s", "黑": "h", "沈": "s", "万俟": "mq", "尉迟": "yc",
+}
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
 
-def name_initials(name):
-    """张三 -> 'zs'; letters and digits in the name are kept as they are (lower case)."""
-    letters = lazy_pinyin(name or "", style=Style.FIRST_LETTER, errors="default")
-    return "".join(part for part in letters if part.strip()).lower()[:64]
+
+def name_initials(name, person=True):
+    """张三 -> 'zs'; 曾国藩 -> 'zgf' (surname reading, for people); punctuation dropped."""
+    name = (name or "").strip()
+    prefix = ""
+    if person:
+        for surname in sorted(SURNAME_INITIALS, key=len, reverse=True):
+            if name.startswith(surname):
+                prefix, name = SURNAME_INITIALS[surname], name[len(surname):]
+                break
+    letters = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default")).lower()
+    return (prefix + _NOT_ALNUM.sub("", letters))[:64]

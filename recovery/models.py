@@ -143,6 +143,14 @@ class ImmutableQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise PermissionError("清收记录不能修改；如有错误请冲正。")
 
+    def bulk_create(self, objs, *args, **kwargs):
+        if kwargs.get("update_conflicts") or kwargs.get("ignore_conflicts"):
+            raise PermissionError("清收记录只能新增，不能覆盖。")
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, *args, **kwargs):
+        raise PermissionError("清收记录不能修改；如有错误请冲正。")
+
 
 class ImmutableEntry(models.Model):
     """Guard for entries; PostgreSQL also refuses UPDATE and DELETE by trigger (migration)."""
@@ -155,6 +163,9 @@ class ImmutableEntry(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise PermissionError("已录入的记录不能修改；如有错误请冲正。")
+        # A new instance carrying an existing pk must not turn into an UPDATE.
+        kwargs["force_insert"] = True
+        kwargs.pop("force_update", None)
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

@@ -6,11 +6,11 @@ Rules that must hold under concurrency are checked with the arrear row locked
 form submission (unique ``submission_token``), entries never updated or deleted.
 """
 
+import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from core.money import fmt_yuan
@@ -18,7 +18,7 @@ from core.pinyin import name_initials
 from core.roles import can_write
 from villages.selectors import villages_visible_to
 
-from .choices import DebtorKind, LitigationStatus
+from .choices import ArrearCategory, DebtorKind, LitigationStatus, RepaymentKind
 from .models import Arrear, Debtor, Repayment, Reversal, WriteOff
 
 MAX_AMOUNT = Decimal("999999999999.99")
@@ -61,11 +61,23 @@ DEBTOR_FIELDS = (
 )
 
 
+def _text(value):
+    return (value or "").strip()
+
+
+def _code(value):
+    """Identity numbers as typed in Chinese input methods: full-width to ASCII, upper case."""
+    return unicodedata.normalize("NFKC", value or "").strip().upper()
+
+
 def _normalise_debtor(debtor):
-    debtor.name = (debtor.name or "").strip()
-    debtor.national_id = (debtor.national_id or "").strip().upper()
-    debtor.credit_code = (debtor.credit_code or "").strip().upper()
-    debtor.phone = (debtor.phone or "").strip()
+    debtor.name = _text(debtor.name)
+    debtor.national_id = _code(debtor.national_id)
+    debtor.credit_code = _code(debtor.credit_code)
+    debtor.phone = _code(debtor.phone)
+    debtor.address = _text(debtor.address)
+    debtor.blacklist_reason = _text(debtor.blacklist_reason)
+    debtor.case_number = _text(debtor.case_number)
     if debtor.kind == DebtorKind.PERSON:
         debtor.credit_code = ""
     else:
@@ -75,13 +87,17 @@ def _normalise_debtor(debtor):
         debtor.blacklisted_on = None
     if debtor.litigation_status == LitigationStatus.NONE:
         debtor.case_number = ""
-    debtor.name_initials = name_initials(debtor.name)
+    debtor.name_initials = name_initials(debtor.name, person=debtor.kind == DebtorKind.PERSON)
 
 
 def _validate_debtor(debtor):
     from core.validators import validate_credit_code, validate_national_id, validate_phone
 
     errors = {}
+    if debtor.kind not in DebtorKind.values:
+        errors["kind"] = "类型应为个人或单位。"
+    if debtor.litigation_status not in LitigationStatus.values:
+        errors["litigation_status"] = "诉讼状态无效。"
     if not debtor.name:
         errors["name"] = "请填写姓名或名称。"
     for field, check in (("national_id", validate_national_id), ("credit_code", validate_credit_code), ("phone", validate_phone)):
@@ -133,6 +149,8 @@ def arrear_create(*, debtor, campaign, category, principal, incurred_on, created
     principal = _clean_amount(principal, "principal", "欠款金额")
     if incurred_on is None:
         raise ValidationError({"incurred_on": "请填写发生日期。"})
+    if category not in ArrearCategory.values:
+        raise ValidationError({"category": "欠款类别无效。"})
     if campaign.township_id != village.work_area.zone.township_id:
         raise ValidationError({"campaign": "所选清收行动不属于该村所在乡镇。"})
     arrear = Arrear(
@@ -161,7 +179,10 @@ def arrear_update(*, arrear, updated_by, category, description, incurred_on):
 # ---- entries -----------------------------------------------------------------------
 
 def _lock_arrear(arrear_id):
-    return Arrear.objects.select_for_update().select_related("debtor", "village").get(pk=arrear_id)
+    """Locks the arrear row only (not its debtor or village), for the rest of the
+    transaction. The new outstanding is computed here from the locked value, in Decimal,
+    and written as a value: SQLite would do ``F()`` arithmetic on decimals in float."""
+    return Arrear.objects.select_for_update(of=("self",)).get(pk=arrear_id)
 
 
 def repayment_create(
@@ -176,6 +197,8 @@ def repayment_create(
     """
     _check_writer(recorded_by, arrear.village)
     amount = _clean_amount(amount)
+    if kind not in RepaymentKind.values:
+        raise ValidationError({"kind": "请选择清收方式：现金、转账、以物抵债或抵顶债务。"})
     _clean_date_not_future(received_on, "received_on", "收款日期")
     token_kwargs = {"submission_token": submission_token} if submission_token else {}
     try:
@@ -196,7 +219,7 @@ def repayment_create(
                 receipt_number=(receipt_number or "").strip(), note=(note or "").strip(),
                 recorded_by=recorded_by, recorded_at=recorded_at or timezone.now(), **token_kwargs,
             )
-            Arrear.objects.filter(pk=locked.pk).update(outstanding=F("outstanding") - amount)
+            Arrear.objects.filter(pk=locked.pk).update(outstanding=locked.outstanding - amount)
     except IntegrityError:
         # A concurrent submission of the same form won the race: return its entry.
         if submission_token:
@@ -223,7 +246,7 @@ def repayment_reverse(*, repayment, reason, recorded_by, recorded_at=None):
                 repayment=repayment, reason=reason, recorded_by=recorded_by,
                 recorded_at=recorded_at or timezone.now(),
             )
-            Arrear.objects.filter(pk=locked.pk).update(outstanding=F("outstanding") + repayment.amount)
+            Arrear.objects.filter(pk=locked.pk).update(outstanding=locked.outstanding + repayment.amount)
     except IntegrityError:
         raise ValidationError({"reason": "该清收记录已冲正，不能重复冲正。"})
     return reversal
@@ -261,7 +284,7 @@ def writeoff_create(
                 reason=reason, recorded_by=recorded_by, recorded_at=recorded_at or timezone.now(),
                 **token_kwargs,
             )
-            Arrear.objects.filter(pk=locked.pk).update(outstanding=F("outstanding") - amount)
+            Arrear.objects.filter(pk=locked.pk).update(outstanding=locked.outstanding - amount)
     except IntegrityError:
         if submission_token:
             existing = WriteOff.objects.filter(submission_token=submission_token).first()

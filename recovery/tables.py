@@ -81,6 +81,9 @@ class ArrearTable(BaseTable):
     def value_status(self, record):
         return record.get_status_display()
 
+    def value_incurred_on(self, value):
+        return value
+
 
 class RepaymentTable(BaseTable):
     recorded_at = tables.DateTimeColumn(verbose_name="录入时间", format="Y-m-d H:i")
@@ -102,6 +105,12 @@ class RepaymentTable(BaseTable):
     def __init__(self, *args, can_write=False, **kwargs):
         self.can_write = can_write
         super().__init__(*args, **kwargs)
+
+    def value_recorded_at(self, value):
+        return value
+
+    def value_received_on(self, value):
+        return value
 
     def render_category(self, record):
         return record.arrear.get_category_display()

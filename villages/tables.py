@@ -32,6 +32,9 @@ class VillageTable(BaseTable):
             return format_html('<a href="{}">{}</a>', record.get_absolute_url(), value)
         return value
 
+    def value_name(self, value):
+        return value
+
     def render_ratio(self, record):
         return fmt_percent(ratio(record.recovered, record.baseline))
 

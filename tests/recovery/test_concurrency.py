@@ -1,0 +1,118 @@
+"""Many clerks posting at the same moment: the row lock and the constraints hold.
+
+Each thread has its own database connection, so these tests commit for real
+(``transaction=True``); teardown empties the tables with TRUNCATE, which the
+immutability trigger does not block.
+"""
+
+import threading
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Sum
+from django.utils import timezone
+
+from recovery.choices import RepaymentKind
+from recovery.models import Arrear, Repayment, Reversal
+from recovery.services import repayment_create, repayment_reverse
+from tests.factories import ArrearFactory, pay
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+THREADS = 20
+
+
+def run_at_once(count, work):
+    """Run ``work(i)`` in ``count`` threads released together; returns their results in
+    order. A ValidationError is a result; any other exception fails the test."""
+    barrier = threading.Barrier(count, timeout=30)
+    results = [None] * count
+    crashes = []
+
+    def target(i):
+        try:
+            barrier.wait()
+            results[i] = work(i)
+        except ValidationError as exc:
+            results[i] = exc
+        except Exception as exc:  # noqa: BLE001 - reported below
+            crashes.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "线程未在 60 秒内结束（死锁？）"
+    assert not crashes, crashes
+    return results
+
+
+@pytest.fixture
+def shared_arrear(debtor, campaign):
+    return ArrearFactory(debtor=debtor, campaign=campaign, principal=Decimal("1000.00"))
+
+
+def test_it_never_lets_concurrent_repayments_exceed_the_debt(shared_arrear, staff_user):
+    today = timezone.localdate()
+
+    results = run_at_once(
+        THREADS,
+        lambda i: repayment_create(
+            arrear=Arrear.objects.get(pk=shared_arrear.pk), amount="75.00",
+            kind=RepaymentKind.CASH, received_on=today, recorded_by=staff_user,
+        ),
+    )
+
+    posted = [r for r in results if isinstance(r, tuple)]
+    refused = [r for r in results if isinstance(r, ValidationError)]
+    assert (len(posted), len(refused)) == (13, 7)
+    assert all(created for _repayment, created in posted)
+    assert all("超过尚欠金额" in exc.message_dict["amount"][0] for exc in refused)
+    shared_arrear.refresh_from_db()
+    assert shared_arrear.outstanding == Decimal("25.00")
+    assert Repayment.objects.filter(arrear=shared_arrear).aggregate(total=Sum("amount"))["total"] == Decimal("975.00")
+
+
+def test_it_records_one_repayment_for_one_submission_sent_many_times(shared_arrear, staff_user):
+    today = timezone.localdate()
+    token = uuid.uuid4()
+
+    results = run_at_once(
+        THREADS,
+        lambda i: repayment_create(
+            arrear=Arrear.objects.get(pk=shared_arrear.pk), amount="75.00",
+            kind=RepaymentKind.CASH, received_on=today, recorded_by=staff_user, submission_token=token,
+        ),
+    )
+
+    assert all(isinstance(r, tuple) for r in results), results
+    assert sorted(created for _repayment, created in results) == [False] * (THREADS - 1) + [True]
+    assert {repayment.pk for repayment, _created in results} == set(Repayment.objects.values_list("pk", flat=True))
+    assert Repayment.objects.count() == 1
+    shared_arrear.refresh_from_db()
+    assert shared_arrear.outstanding == Decimal("925.00")
+
+
+def test_it_reverses_a_repayment_once_however_many_try(shared_arrear, staff_user):
+    repayment = pay(shared_arrear, "300", staff_user)
+
+    results = run_at_once(
+        10,
+        lambda i: repayment_reverse(
+            repayment=Repayment.objects.get(pk=repayment.pk), reason=f"第{i}次冲正", recorded_by=staff_user
+        ),
+    )
+
+    reversals = [r for r in results if isinstance(r, Reversal)]
+    refused = [r for r in results if isinstance(r, ValidationError)]
+    assert (len(reversals), len(refused)) == (1, 9)
+    assert all("已冲正" in exc.message_dict["reason"][0] for exc in refused)
+    assert Reversal.objects.count() == 1
+    shared_arrear.refresh_from_db()
+    assert shared_arrear.outstanding == Decimal("1000.00")
