@@ -119,9 +119,10 @@ def _validate_debtor(debtor):
     debtor.validate_constraints()
 
 
-def debtor_create(*, village, created_by, **fields):
+def debtor_create(*, village, created_by, created_at=None, **fields):
     _check_writer(created_by, village)
     debtor = Debtor(village=village, **{k: v for k, v in fields.items() if k in DEBTOR_FIELDS})
+    debtor.created_at = created_at or timezone.now()
     _normalise_debtor(debtor)
     _validate_debtor(debtor)
     with transaction.atomic():
@@ -143,7 +144,11 @@ def debtor_update(*, debtor, updated_by, **fields):
 
 # ---- arrears -----------------------------------------------------------------------
 
-def arrear_create(*, debtor, campaign, category, principal, incurred_on, created_by, description=""):
+def arrear_create(
+    *, debtor, campaign, category, principal, incurred_on, created_by, description="", created_at=None
+):
+    """Registers a debt. ``created_at`` is for ledger imports and demo data only (a debt
+    already on the books when the campaign began); forms never pass it."""
     village = debtor.village
     _check_writer(created_by, village)
     principal = _clean_amount(principal, "principal", "欠款金额")
@@ -157,6 +162,7 @@ def arrear_create(*, debtor, campaign, category, principal, incurred_on, created
         village=village, debtor=debtor, campaign=campaign, category=category,
         description=(description or "").strip(), incurred_on=incurred_on,
         principal=principal, outstanding=principal, created_by=created_by,
+        created_at=created_at or timezone.now(),
     )
     arrear.full_clean(exclude=["created_by"])
     with transaction.atomic():

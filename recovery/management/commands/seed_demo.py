@@ -1,0 +1,31 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from recovery.demo import (
+    DEFAULT_PASSWORD,
+    DEFAULT_SEED,
+    DEFAULT_VILLAGES,
+    DemoDataExists,
+    format_result,
+    generate_demo,
+)
+
+
+class Command(BaseCommand):
+    help = "在空库中生成演示数据：一个街道、片区和工作区、村居、欠款人、欠款、清收记录和演示用户。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--villages", type=int, default=DEFAULT_VILLAGES, help=f"村居数量（默认 {DEFAULT_VILLAGES}）")
+        parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"随机种子，相同种子生成相同数据（默认 {DEFAULT_SEED}）")
+        parser.add_argument("--password", default=DEFAULT_PASSWORD, help=f"所有演示用户的密码（默认 {DEFAULT_PASSWORD}）")
+
+    def handle(self, *args, villages, seed, password, **options):
+        try:
+            result = generate_demo(villages=villages, seed=seed, password=password)
+        except DemoDataExists as exc:
+            raise CommandError(
+                f"{exc}\n如需重新生成：SQLite 删除数据库文件（默认 var/db.sqlite3），PostgreSQL 删库重建；"
+                "然后运行 manage.py migrate，再运行 manage.py seed_demo。"
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc))
+        self.stdout.write(format_result(result))

@@ -1,0 +1,244 @@
+"""``manage.py seed_demo``: a realistic township, made through the services, reproducible."""
+
+import io
+import re
+from datetime import datetime, time
+
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from core.money import ZERO
+from core.roles import Role, user_role
+from core.validators import validate_credit_code, validate_national_id, validate_phone
+from recovery.choices import DebtorKind, LitigationStatus
+from recovery.models import Arrear, Campaign, Debtor, Repayment, Reversal, WriteOff
+from villages.choices import AssignmentRole
+from villages.models import Assignment, Township, Village, WorkArea, Zone
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "demo-test-pw"
+
+
+def seed(villages=5, seed=1, password=PASSWORD):
+    out = io.StringIO()
+    call_command("seed_demo", villages=villages, seed=seed, password=password, stdout=out)
+    return out.getvalue()
+
+
+def fingerprint():
+    """Everything the demo makes, by natural keys (never primary keys, which differ per run)."""
+    User = get_user_model()
+    return {
+        "villages": list(Village.objects.order_by("code").values_list("code", "name", "work_area__name", "work_area__zone__name")),
+        "assignments": list(Assignment.objects.order_by("pk").values_list("role", "person_name", "title", "phone")),
+        "debtors": list(Debtor.objects.order_by("pk").values_list(
+            "village__code", "kind", "name", "national_id", "credit_code", "phone", "address",
+            "is_blacklisted", "blacklist_reason", "blacklisted_on", "litigation_status", "case_number",
+        )),
+        "arrears": list(Arrear.objects.order_by("pk").values_list(
+            "debtor__name", "category", "description", "incurred_on", "principal", "outstanding",
+        )),
+        "repayments": list(Repayment.objects.order_by("pk").values_list(
+            "arrear__debtor__name", "amount", "kind", "received_on", "receipt_number", "note", "recorded_at", "submission_token",
+        )),
+        "reversals": list(Reversal.objects.order_by("pk").values_list("repayment__submission_token", "reason", "recorded_at")),
+        "write_offs": list(WriteOff.objects.order_by("pk").values_list("arrear__debtor__name", "amount", "approval_reference", "reason", "recorded_at")),
+        "users": list(User.objects.order_by("username").values_list("username", "display_name", "village__code", "township__code", "is_superuser")),
+    }
+
+
+def seed_and_fingerprint(**kwargs):
+    """Seed inside a savepoint, take the fingerprint, and roll the savepoint back."""
+    with transaction.atomic():
+        seed(**kwargs)
+        result = fingerprint()
+        transaction.set_rollback(True)
+    assert not Village.objects.exists()
+    return result
+
+
+def test_it_creates_the_villages_and_one_cadre_per_village_with_a_working_password():
+    output = seed(villages=5)
+
+    villages = list(Village.objects.order_by("code"))
+    assert [v.code for v in villages] == ["V001", "V002", "V003", "V004", "V005"]
+    assert len({v.name for v in villages}) == 5
+    assert all(re.fullmatch(r"[\u4e00-\u9fff]+(村|社区)", v.name) for v in villages)
+    for village in villages:
+        user = authenticate(username=f"cadre-{village.code}", password=PASSWORD)
+        assert user is not None
+        assert user.village_id == village.pk
+        assert user_role(user) == Role.CADRE
+        assert user.display_name
+    assert authenticate(username="cadre-V001", password="wrong") is None
+    assert "cadre-V005" in output and PASSWORD in output
+
+
+def test_it_creates_admin_staff_and_leader_in_their_groups():
+    seed(villages=5)
+    township = Township.objects.get()
+
+    expected = {"admin": Role.ADMIN, "staff": Role.STAFF, "leader": Role.LEADER}
+    for username, role in expected.items():
+        user = authenticate(username=username, password=PASSWORD)
+        assert user is not None, username
+        assert user_role(user) == role
+        assert user.display_name
+    assert get_user_model().objects.get(username="admin").is_superuser
+    assert get_user_model().objects.get(username="staff").township == township
+    assert get_user_model().objects.get(username="leader").township == township
+
+
+def test_it_builds_zones_work_areas_assignments_and_the_campaign():
+    seed(villages=12)
+
+    assert list(Zone.objects.order_by("order").values_list("name", flat=True)) == ["南片区", "中片区", "北片区"]
+    for zone in Zone.objects.all():
+        assert 2 <= zone.work_areas.count() <= 3
+        assert zone.assignments.filter(role=AssignmentRole.ZONE_LEADER).count() == 1
+    for area in WorkArea.objects.all():
+        roles = set(area.assignments.values_list("role", flat=True))
+        assert roles == {AssignmentRole.WORKAREA_CONTACT, AssignmentRole.WORKAREA_SECRETARY, AssignmentRole.WORKAREA_DIRECTOR}
+    for village in Village.objects.all():
+        roles = set(village.assignments.values_list("role", flat=True))
+        assert roles == {AssignmentRole.VILLAGE_LIAISON, AssignmentRole.VILLAGE_SECRETARY}
+
+    campaign = Campaign.objects.get()
+    today = timezone.localdate()
+    assert campaign.name == "清收清欠百日攻坚行动"
+    assert campaign.is_active
+    assert campaign.start_date < today < campaign.end_date
+    assert (today - campaign.start_date).days == 30
+    assert str(campaign.target_ratio) == "0.8000"
+    assert campaign.cutoff_time == time(16, 0)
+    assert Arrear.objects.exclude(campaign=campaign).count() == 0
+
+
+def test_it_makes_the_same_data_from_the_same_seed():
+    first = seed_and_fingerprint(villages=8, seed=7)
+    second = seed_and_fingerprint(villages=8, seed=7)
+
+    assert first["repayments"] and first["debtors"]
+    assert first == second
+
+
+def test_it_makes_different_data_from_another_seed():
+    first = seed_and_fingerprint(villages=8, seed=7)
+    other = seed_and_fingerprint(villages=8, seed=8)
+
+    assert first["debtors"] != other["debtors"]
+    assert first["arrears"] != other["arrears"]
+
+
+def test_it_keeps_every_outstanding_equal_to_principal_less_live_repayments_and_write_offs():
+    seed(villages=12)
+
+    assert Reversal.objects.exists()
+    assert WriteOff.objects.exists()
+    for arrear in Arrear.objects.all():
+        repaid = arrear.repayments.filter(reversal__isnull=True).aggregate(total=Sum("amount"))["total"] or ZERO
+        written_off = arrear.write_offs.aggregate(total=Sum("amount"))["total"] or ZERO
+        assert arrear.outstanding == arrear.principal - repaid - written_off, arrear
+        assert arrear.principal == arrear.principal.quantize(ZERO)
+
+
+def test_it_includes_villages_owed_nothing_cleared_villages_and_hard_cases():
+    seed(villages=12)
+
+    by_village = {
+        row["village__code"]: row
+        for row in Arrear.objects.values("village__code").annotate(owed=Sum("principal"), left=Sum("outstanding"))
+    }
+    assert Village.objects.count() - len(by_village) == 2  # owed nothing
+    assert sum(1 for row in by_village.values() if row["left"] == 0) >= 2  # cleared
+    assert sum(1 for row in by_village.values() if row["left"] > 0) >= 8
+
+    blacklisted = Debtor.objects.filter(is_blacklisted=True)
+    litigating = Debtor.objects.exclude(litigation_status=LitigationStatus.NONE)
+    assert litigating.exists()
+    assert all(d.blacklist_reason and d.blacklisted_on for d in blacklisted)
+    assert all(re.fullmatch(r"（20\d\d）鲁1302(民初|执)\d+号", d.case_number) for d in litigating)
+    assert Debtor.objects.filter(kind=DebtorKind.ORGANISATION).exists()
+    assert {"cash", "transfer"} <= set(Repayment.objects.values_list("kind", flat=True))
+    assert all(re.fullmatch(r"街党工委〔20\d\d〕\d+号", w.approval_reference) for w in WriteOff.objects.all())
+
+
+def test_it_gives_debtors_valid_identity_numbers_and_phones():
+    seed(villages=12)
+
+    debtors = list(Debtor.objects.all())
+    people = [d for d in debtors if d.kind == DebtorKind.PERSON]
+    assert sum(1 for d in people if d.national_id) > len(people) // 2
+    for debtor in debtors:
+        if debtor.national_id:
+            validate_national_id(debtor.national_id)
+            assert debtor.national_id.startswith("3713")
+        if debtor.credit_code:
+            validate_credit_code(debtor.credit_code)
+        if debtor.phone:
+            validate_phone(debtor.phone)
+            assert re.fullmatch(r"1[3-9]\d{9}", debtor.phone)
+
+
+def test_it_puts_zhang_san_in_the_first_village_for_the_initials_search():
+    seed(villages=5)
+
+    zhang_san = Debtor.objects.get(name="张三")
+    assert zhang_san.village.code == "V001"
+    assert zhang_san.arrears.exists()
+    assert zhang_san.name_initials == "zs"
+    assert zhang_san in Debtor.objects.filter(name_initials__contains="zs")
+
+
+def test_it_dates_entries_inside_the_campaign_and_before_today():
+    seed(villages=12)
+    campaign = Campaign.objects.get()
+    today = timezone.localdate()
+    start_of_today = timezone.make_aware(datetime.combine(today, time.min))
+
+    entries = list(Repayment.objects.select_related("arrear")) + list(Reversal.objects.all()) + list(WriteOff.objects.all())
+    assert entries
+    for entry in entries:
+        assert entry.recorded_at < start_of_today
+        assert timezone.localdate(entry.recorded_at) >= campaign.start_date
+    for repayment in Repayment.objects.select_related("arrear"):
+        assert campaign.start_date <= repayment.received_on < today
+        assert repayment.received_on >= repayment.arrear.incurred_on
+        assert timezone.localdate(repayment.recorded_at) >= repayment.received_on
+    for reversal in Reversal.objects.select_related("repayment"):
+        assert reversal.recorded_at > reversal.repayment.recorded_at
+        assert reversal.reason
+
+
+def test_it_refuses_to_run_twice():
+    seed(villages=5)
+    before = fingerprint()
+
+    with pytest.raises(CommandError, match="已有村居"):
+        seed(villages=5, seed=2)
+
+    assert fingerprint() == before
+
+
+def test_it_leaves_nothing_behind_when_it_fails(monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("recovery.demo.repayment_create", broken)
+
+    with pytest.raises(RuntimeError):
+        seed(villages=5)
+
+    assert not Village.objects.exists()
+    assert not Debtor.objects.exists()
+    assert not get_user_model().objects.exists()
+
+
+def test_it_refuses_a_village_count_out_of_range():
+    with pytest.raises(CommandError, match="村居数量"):
+        seed(villages=0)
