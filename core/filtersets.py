@@ -12,3 +12,11 @@ class BaseFilterSet(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         raise NotImplementedError
+
+
+class YesNoAllWidget(django_filters.widgets.BooleanWidget):
+    """全部 / 是 / 否 instead of django-filter's 未知 / 是 / 否."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("", "全部"), ("true", "是"), ("false", "否")]

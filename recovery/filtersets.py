@@ -1,7 +1,7 @@
 import django_filters
 from django.db.models import F, Q
 
-from core.filtersets import BaseFilterSet
+from core.filtersets import BaseFilterSet, YesNoAllWidget
 from core.forms import DateInput
 from core.roles import can_write
 from villages.models import Village
@@ -35,7 +35,7 @@ class DebtorFilterSet(BaseFilterSet):
     village = django_filters.ModelChoiceFilter(label="村居", queryset=_villages)
     kind = django_filters.ChoiceFilter(label="类型", choices=DebtorKind.choices)
     status = django_filters.ChoiceFilter(label="清收状态", choices=STATUS_CHOICES, method="filter_status")
-    is_blacklisted = django_filters.BooleanFilter(label="失信名单")
+    is_blacklisted = django_filters.BooleanFilter(label="失信名单", widget=YesNoAllWidget)
     litigation_status = django_filters.ChoiceFilter(label="诉讼状态", choices=LitigationStatus.choices)
 
     class Meta:
@@ -82,7 +82,7 @@ class RepaymentFilterSet(BaseFilterSet):
     kind = django_filters.ChoiceFilter(label="方式", choices=RepaymentKind.choices)
     received_after = django_filters.DateFilter(label="收款日期从", field_name="received_on", lookup_expr="gte", widget=DateInput())
     received_before = django_filters.DateFilter(label="至", field_name="received_on", lookup_expr="lte", widget=DateInput())
-    reversed = django_filters.BooleanFilter(label="已冲正", field_name="reversal", lookup_expr="isnull", exclude=True)
+    reversed = django_filters.BooleanFilter(label="已冲正", field_name="reversal", lookup_expr="isnull", exclude=True, widget=YesNoAllWidget)
 
     class Meta:
         model = Repayment

@@ -1,0 +1,293 @@
+"""On a phone, in a real browser: staff enter repayments, cadres read their village.
+
+Debian's chromium (Playwright, headless) at 375 x 812 CSS px, 2x, touch, zh-CN, against
+``live_server``. Every page visited is saved to var/screenshots/<name>.png for a human to
+look at. Fixtures ``browser``, ``phone``, ``login`` and ``screenshot`` are in conftest.py.
+"""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from recovery.choices import ArrearCategory
+from recovery.models import Repayment
+from tests.factories import ArrearFactory, DebtorFactory, pay
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE_WIDTH = 375
+ENTRY_URL = "/recovery/repayments/add/"
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def expect(*args, **kwargs):
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(*args, **kwargs)
+
+
+def submit(page, locator, *, double=False):
+    """Tap (or double-click) a submit button and wait for the page it leads to."""
+    with page.expect_navigation():
+        if double:
+            locator.dblclick()
+        else:
+            locator.tap()
+
+
+def pick_arrear(page, query, outstanding):
+    """On the entry page: search ``query`` and tap the arrear showing ``尚欠 <outstanding> 元``."""
+    page.fill("#q", query)
+    submit(page, page.get_by_role("button", name="查找"))
+    with page.expect_navigation():
+        page.locator(".arrear-picks a", has_text=f"尚欠 {outstanding} 元").tap()
+    expect(page.locator("#id_amount")).to_be_visible()
+
+
+# What sticks out of the viewport: every element whose box, or content spilling out of its
+# box (long unbreakable text, say), passes the right edge, and that no scrolling/clipping
+# ancestor (a .table-container) holds in. "leaf" marks the innermost ones: the culprits.
+OVERFLOW_JS = """
+() => {
+  const vw = document.documentElement.clientWidth;
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+      + (el.classList.length ? "." + [...el.classList].join(".") : "");
+  const path = (el) => {
+    const parts = [];
+    for (let e = el; e && e !== document.documentElement; e = e.parentElement) parts.unshift(name(e));
+    return parts.join(" > ");
+  };
+  const held = (el) => {
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      if (getComputedStyle(a).overflowX !== "visible") return true;
+    }
+    return false;
+  };
+  const right = (el) => {
+    const r = el.getBoundingClientRect();
+    const spills = getComputedStyle(el).overflowX === "visible" ? el.scrollWidth : 0;
+    return r.width || r.height ? Math.max(r.right, r.left + spills) : 0;
+  };
+  const sticksOut = (el) => right(el) > vw + 0.5 && !held(el);
+  const out = [];
+  for (const el of document.body.querySelectorAll("*")) {
+    if (!sticksOut(el)) continue;
+    const r = el.getBoundingClientRect();
+    out.push({path: path(el), right: Math.round(right(el)), width: Math.round(r.width),
+              leaf: ![...el.children].some(sticksOut),
+              text: (el.innerText || el.value || "").replace(/\\s+/g, " ").slice(0, 80)});
+  }
+  out.sort((a, b) => b.right - a.right || b.width - a.width);
+  return {scrollWidth: document.documentElement.scrollWidth, clientWidth: vw, offenders: out};
+}
+"""
+
+
+def assert_fits_phone(page, name):
+    """No page-level horizontal scrolling at 375 px; if there is, say what overflows."""
+    result = page.evaluate(OVERFLOW_JS)
+    if result["scrollWidth"] <= PHONE_WIDTH:
+        return
+    offenders = result["offenders"]
+    culprits = [o for o in offenders if o["leaf"]][:5] or offenders[:5]
+    lines = [f"  reaches {o['right']}px (box {o['width']}px): {o['path']} «{o['text']}»" for o in culprits]
+    pytest.fail(
+        f"{name}（{page.url}）在 {PHONE_WIDTH}px 宽的手机上横向溢出："
+        f"document scrollWidth={result['scrollWidth']}px > {PHONE_WIDTH}px。溢出的最内层元素：\n"
+        + "\n".join(lines),
+        pytrace=False,
+    )
+
+
+# ---- data ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ledger(village_b, campaign, debtor, arrear, staff_user):
+    """东岭村 (village_a): 张三 owes 1,000.00 (the ``arrear`` fixture) and 2,000.00 more of
+    which 800.00 is paid; 西河村 (village_b): 李四 owes 5,000.00 of which 500.00 is paid.
+    So 东岭村 is at 800 / 3000 = 26.67 %, 西河村 at 10.00 %: 东岭村 ranks 1st of 2."""
+    debtor.address = "兰山街道东岭村三组 12 号（老供销社院内东侧第二排）"
+    debtor.save(update_fields=["address"])
+    lease = ArrearFactory(
+        debtor=debtor, campaign=campaign, principal=Decimal("2000.00"),
+        category=ArrearCategory.CONTRACT_FEE,
+        description="2019—2023 年度东岭村南洼 3.5 亩机动地承包费未缴",
+    )
+    pay(lease, Decimal("800.00"), staff_user, receipt_number="DL-2025-000123", note="本人到经管中心现金缴纳，收据已开")
+    li_si = DebtorFactory(village=village_b, name="李四")
+    far = ArrearFactory(debtor=li_si, campaign=campaign, principal=Decimal("5000.00"))
+    pay(far, Decimal("500.00"), staff_user)
+    return {"debtor": debtor, "arrear": arrear, "lease": lease}
+
+
+# ---- 1. staff on a phone: find, pick, enter, save; an overpayment is refused ----------
+
+
+def test_staff_enters_a_repayment_on_a_phone(phone, login, screenshot, staff_user, arrear):
+    page = login(phone, staff_user)
+    screenshot(page, "staff-home")
+
+    # The menu is folded behind 菜单 on a narrow screen.
+    nav_entry = page.locator("nav.nav").get_by_role("link", name="录入清收")
+    expect(nav_entry).to_be_hidden()
+    page.locator("label.nav-toggle-label", has_text="菜单").tap()
+    expect(nav_entry).to_be_visible()
+    screenshot(page, "staff-menu-open")
+    with page.expect_navigation():
+        nav_entry.tap()
+    assert page.url.endswith(ENTRY_URL)
+
+    page.fill("#q", "zs")
+    submit(page, page.get_by_role("button", name="查找"))
+    expect(page.locator(".result")).to_contain_text("张三")
+    screenshot(page, "entry-search-zs")
+    with page.expect_navigation():
+        page.locator(".arrear-picks a", has_text="尚欠 1,000.00 元").tap()
+    expect(page.locator(".picked")).to_contain_text("尚欠 1,000.00 元")
+    expect(page.locator("#id_amount")).to_have_attribute("inputmode", "decimal")  # number pad
+    page.fill("#id_amount", "300")
+    screenshot(page, "entry-form")
+    submit(page, page.get_by_role("button", name="保存"))
+
+    success = page.locator(".message-success")
+    expect(success).to_contain_text("已录入")
+    expect(success).to_contain_text("尚欠 700.00 元")
+    expect(success).to_be_in_viewport()
+    screenshot(page, "entry-saved")
+
+    # Overpay: 800 against 700 outstanding.
+    pick_arrear(page, "zs", "700.00")
+    page.fill("#id_amount", "800")
+    submit(page, page.get_by_role("button", name="保存"))
+    amount_field = page.locator(".field.has-error", has=page.locator("#id_amount"))
+    error = amount_field.locator(".error")
+    expect(error).to_have_text("金额 800.00 元超过尚欠金额 700.00 元。")
+    expect(error).to_be_visible()
+    assert HAN.search(error.inner_text())
+    expect(page.locator("#id_amount")).to_have_value("800")
+    screenshot(page, "entry-overpay-error")
+
+    arrear.refresh_from_db()
+    assert arrear.outstanding == Decimal("700.00")
+    assert list(Repayment.objects.filter(arrear=arrear).values_list("amount", flat=True)) == [Decimal("300.00")]
+
+
+def test_opened_menu_drops_below_the_top_bar(phone, login, staff_user):
+    page = login(phone, staff_user)
+    toggle = page.locator("label.nav-toggle-label")
+    closed = toggle.bounding_box()
+    toggle.tap()
+    nav = page.locator("nav.nav")
+    expect(nav).to_be_visible()  # what it looks like: var/screenshots/staff-menu-open.png
+    brand = page.locator(".topbar .brand").bounding_box()
+    opened = toggle.bounding_box()
+    box = nav.bounding_box()
+    problems = []
+    if box["y"] < max(brand["y"] + brand["height"], opened["y"] + opened["height"]) - 0.5:
+        problems.append(f"菜单没有排在标题栏下方：nav top={box['y']:.0f}px，brand/菜单 bottom="
+                        f"{brand['y'] + brand['height']:.0f}/{opened['y'] + opened['height']:.0f}px")
+    if box["width"] < PHONE_WIDTH - 2 * 16 - 0.5:
+        problems.append(f"菜单没有占满宽度：nav x={box['x']:.0f}px width={box['width']:.0f}px")
+    if abs(opened["x"] - closed["x"]) > 0.5 or abs(opened["y"] - closed["y"]) > 0.5:
+        problems.append(f"菜单按钮打开后移位：({closed['x']:.0f},{closed['y']:.0f}) → ({opened['x']:.0f},{opened['y']:.0f})")
+    assert not problems, "；".join(problems)
+
+
+# ---- 2. a double tap on 保存 records one repayment ----------------------------------------
+
+
+def test_double_click_on_save_records_one_repayment(phone, login, staff_user, arrear):
+    page = login(phone, staff_user)
+    page.goto(f"{ENTRY_URL}?arrear={arrear.pk}")
+    page.fill("#id_amount", "300")
+    posts = []
+    page.on("request", lambda r: r.method == "POST" and posts.append(r.url))
+    submit(page, page.get_by_role("button", name="保存"), double=True)
+
+    expect(page.locator(".message-success")).to_contain_text("尚欠 700.00 元")
+    assert len(posts) == 1, posts  # the page's own guard stops the second submission
+    arrear.refresh_from_db()
+    assert arrear.outstanding == Decimal("700.00")
+    assert Repayment.objects.filter(arrear=arrear).count() == 1
+
+
+def test_same_form_posted_twice_records_one_repayment(phone, login, staff_user, arrear):
+    """Without the page's guard (script blocked, a retry on a bad connection) the same form
+    reaches the server twice; its submission token makes the second post a no-op.
+
+    On PostgreSQL the two posts race each other. SQLite's in-memory test database (shared
+    cache) fails a second writer at once with "database table is locked" instead of
+    waiting as the real file database does, so there they go one after the other."""
+    concurrent = connection.vendor == "postgresql"
+    page = login(phone, staff_user)
+    page.goto(f"{ENTRY_URL}?arrear={arrear.pk}")
+    page.fill("#id_amount", "300")
+    statuses = page.evaluate(
+        """async (concurrent) => {
+            const form = document.querySelector("form.entry-form");
+            const post = () => fetch(form.action, {method: "POST", body: new FormData(form), redirect: "manual"})
+                .then((r) => (r.type === "opaqueredirect" ? 302 : r.status));
+            return concurrent ? Promise.all([post(), post()]) : [await post(), await post()];
+        }""",
+        concurrent,
+    )
+    assert statuses == [302, 302]
+    arrear.refresh_from_db()
+    assert arrear.outstanding == Decimal("700.00")
+    assert Repayment.objects.filter(arrear=arrear).count() == 1
+    page.goto(ENTRY_URL)
+    if concurrent:  # the two requests race on the session's message list too: either may remain
+        expect(page.locator(".message").first).to_contain_text("300.00 元")
+    else:
+        expect(page.locator(".message-success")).to_contain_text("尚欠 700.00 元")
+        expect(page.locator(".message-info")).to_contain_text("这张表单已经提交过，未重复录入")
+
+
+# ---- 3. a cadre reads their village on a phone ------------------------------------------
+
+
+def test_cadre_home_shows_village_rank_and_ratio(phone, login, screenshot, cadre_user, ledger):
+    page = login(phone, cadre_user)
+    expect(page.get_by_role("heading", level=1)).to_have_text("东岭村")
+    rank = page.locator(".card", has=page.locator(".card-label", has_text="全镇排名"))
+    expect(rank.locator(".card-value")).to_have_text("第 1 名 / 2")
+    ratio = page.locator(".card", has=page.locator(".card-label", has_text="完成比例"))
+    expect(ratio.locator(".card-value")).to_have_text("26.67%")
+    expect(page.locator(".card", has_text="尚欠")).to_contain_text("2,200.00 元")
+    # A cadre reads; the menu has no entry link.
+    page.locator("label.nav-toggle-label").tap()
+    expect(page.locator("nav.nav")).to_be_visible()
+    expect(page.locator("nav.nav").get_by_role("link", name="录入清收")).to_have_count(0)
+    screenshot(page, "cadre-home")
+
+
+# ---- 4. every page fits a 375 px phone (wide tables scroll inside .table-container) ----
+
+LAYOUT_PAGES = [
+    # (screenshot name, who, url)
+    ("layout-staff-home", "staff", lambda d: "/"),
+    ("layout-entry-search", "staff", lambda d: f"{ENTRY_URL}?q=zs"),
+    ("layout-entry-form", "staff", lambda d: f"{ENTRY_URL}?arrear={d['lease'].pk}"),
+    ("layout-debtor-list", "staff", lambda d: "/recovery/debtors/"),
+    ("layout-debtor-detail", "staff", lambda d: f"/recovery/debtors/{d['debtor'].pk}/"),
+    ("layout-cadre-home", "cadre", lambda d: "/"),
+    ("layout-cadre-village-list", "cadre", lambda d: "/villages/"),
+    ("layout-cadre-debtor-detail", "cadre", lambda d: f"/recovery/debtors/{d['debtor'].pk}/"),
+]
+
+
+@pytest.mark.parametrize(("name", "who", "url"), LAYOUT_PAGES, ids=[p[0].removeprefix("layout-") for p in LAYOUT_PAGES])
+def test_page_fits_a_375px_phone(phone, login, screenshot, staff_user, cadre_user, ledger, name, who, url):
+    page = login(phone, staff_user if who == "staff" else cadre_user)
+    response = page.goto(url(ledger))
+    assert response.status == 200, f"{url(ledger)} → {response.status}"
+    screenshot(page, name)
+    assert_fits_phone(page, name)
+    # Wide tables scroll inside their container, which itself stays within the screen.
+    for container in page.locator(".table-container").all():
+        box = container.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE_WIDTH + 0.5, f"{name}: .table-container {box}"
+
