@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "core",
     "villages",
     "recovery",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -142,7 +143,12 @@ else:
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_ENABLE_UTC = False
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_BEAT_SCHEDULE = {}
+# Every minute beat asks for whatever battle report is due: today's once the campaign's
+# cut-off (default 16:00 Asia/Shanghai) has passed, and any day missed while the
+# scheduler was down. Building is idempotent, so the extra runs cost one query.
+CELERY_BEAT_SCHEDULE = {
+    "build-due-reports": {"task": "reports.build_due", "schedule": 60.0},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"

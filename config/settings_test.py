@@ -12,3 +12,8 @@ from .settings import *  # noqa: F401,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="qingshou-media-"))
 DEBUG = False
+
+# Tasks queued by views run in the test's own process; the test that needs a real
+# worker on Redis (tests/reports/test_worker.py) switches this off for itself.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True

@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("core.urls")),
     path("villages/", include("villages.urls")),
     path("recovery/", include("recovery.urls")),
+    path("reports/", include("reports.urls")),
 ]

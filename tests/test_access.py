@@ -8,6 +8,7 @@ not forgotten.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from reports.services import report_build
 from tests.factories import ArrearFactory, pay
 
 ROLES = ["anonymous", "staff", "other_staff", "leader", "cadre_own", "cadre_other", "admin"]
@@ -17,6 +18,8 @@ READ_ALL = (302, 200, 200, 200, 200, 200, 200)
 OWN_VILLAGE = (302, 200, 404, 200, 200, 404, 200)
 WRITE_OWN = (302, 200, 404, 403, 403, 403, 200)
 WRITE_ANY = (302, 200, 200, 403, 403, 403, 200)
+TOWNSHIP = (302, 200, 404, 200, 200, 200, 200)
+ADMIN_ONLY = (302, 403, 403, 403, 403, 403, 200)
 
 # url name -> (kwargs builder taking the ledger objects, expected statuses, method)
 TABLE = {
@@ -38,6 +41,12 @@ TABLE = {
     "recovery:repayment_list": (None, READ_ALL, "get"),
     "recovery:repayment_add": (None, WRITE_ANY, "get"),
     "recovery:repayment_reverse": (lambda o: {"pk": o["repayment"].pk}, WRITE_OWN, "get"),
+    "reports:ranking": (None, READ_ALL, "get"),
+    "reports:report_list": (None, READ_ALL, "get"),
+    "reports:report": (lambda o: {"pk": o["report"].pk}, TOWNSHIP, "get"),
+    "reports:report_pdf": (lambda o: {"pk": o["report"].pk}, TOWNSHIP, "get"),
+    "reports:report_xlsx": (lambda o: {"pk": o["report"].pk}, TOWNSHIP, "get"),
+    "reports:report_rebuild": (lambda o: {"pk": o["report"].pk}, ADMIN_ONLY, "get"),
 }
 
 
@@ -60,9 +69,10 @@ def test_it_covers_every_url_pattern():
 
 
 @pytest.fixture
-def ledger(arrear, staff_user, village_a):
+def ledger(arrear, staff_user, village_a, campaign):
     repayment = pay(arrear, "100.00", staff_user)
-    return {"village": village_a, "debtor": arrear.debtor, "arrear": arrear, "repayment": repayment}
+    report, _ = report_build(campaign=campaign, day=campaign.start_date)
+    return {"village": village_a, "debtor": arrear.debtor, "arrear": arrear, "repayment": repayment, "report": report}
 
 
 @pytest.fixture

@@ -30,3 +30,18 @@ def ranking_villages_for(user):
     if user_role(user) == Role.CADRE:
         return Village.objects.filter(work_area__zone__township_id=user.village.work_area.zone.township_id)
     return villages_visible_to(user)
+
+
+def townships_visible_to(user):
+    """Townships whose reports ``user`` may read: their own, or all for leaders and
+    administrators with no township set."""
+    from .models import Township
+
+    role = user_role(user)
+    if role == Role.CADRE:
+        return Township.objects.filter(zones__work_areas__villages=user.village_id)
+    if role in (Role.STAFF, Role.LEADER, Role.ADMIN):
+        if user.township_id:
+            return Township.objects.filter(pk=user.township_id)
+        return Township.objects.none() if role == Role.STAFF else Township.objects.all()
+    return Township.objects.none()

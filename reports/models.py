@@ -1,0 +1,56 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+def _report_path(instance, filename):
+    return f"reports/{instance.campaign_id}/{instance.day:%Y-%m-%d}/v{instance.version}/{filename}"
+
+
+class Report(models.Model):
+    """One published battle report of a campaign for a day. Its snapshot and files never
+    change; rebuilding a published day makes a new version, and the old one stays."""
+
+    campaign = models.ForeignKey("recovery.Campaign", verbose_name="清收行动", on_delete=models.PROTECT, related_name="reports")
+    day = models.DateField("日期")
+    version = models.PositiveSmallIntegerField("版本", default=1)
+    is_current = models.BooleanField("当前版本", default=True)
+    issue_number = models.PositiveIntegerField("期数")
+    cutoff_at = models.DateTimeField("截止时间")
+    data = models.JSONField("战报数据")
+    pdf = models.FileField("PDF", upload_to=_report_path, max_length=200)
+    xlsx = models.FileField("Excel", upload_to=_report_path, max_length=200)
+    built_at = models.DateTimeField("生成时间", default=timezone.now)
+    built_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="重新生成人", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    rebuild_reason = models.CharField("重新生成原因", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-day", "-version"]
+        verbose_name = "清收清欠战报"
+        verbose_name_plural = "清收清欠战报"
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "day", "version"], name="report_one_per_campaign_day_version"),
+            models.UniqueConstraint(fields=["campaign", "day"], condition=Q(is_current=True), name="report_one_current_per_campaign_day"),
+            models.CheckConstraint(name="report_rebuild_has_reason", condition=Q(version=1) | ~Q(rebuild_reason=""), violation_error_message="重新生成战报须填写原因。"),
+        ]
+
+    def __str__(self):
+        return f"{self.campaign} 第{self.issue_number}期（{self.day:%Y-%m-%d}）"
+
+    def get_absolute_url(self):
+        return reverse("reports:report", args=[self.pk])
+
+    @property
+    def snapshot(self):
+        from .snapshot import Snapshot
+
+        cached = getattr(self, "_snapshot", None)
+        if cached is None:
+            cached = self._snapshot = Snapshot.from_json(self.data)
+        return cached
+
+    def filename(self, extension):
+        suffix = f"-v{self.version}" if self.version > 1 else ""
+        return f"清收清欠战报-第{self.issue_number}期-{self.day:%Y%m%d}{suffix}.{extension}"

@@ -1,0 +1,10 @@
+"""The battle report's files, both drawn from one ``Snapshot`` so their numbers agree.
+
+``render_pdf(snapshot) -> bytes`` (WeasyPrint, A4 landscape) and
+``render_xlsx(snapshot) -> bytes`` (openpyxl, a sheet per section).
+"""
+
+from .pdf import render_pdf, report_html
+from .xlsx import render_xlsx
+
+__all__ = ["render_pdf", "render_xlsx", "report_html"]

@@ -1,0 +1,27 @@
+from celery import shared_task
+
+
+@shared_task(name="reports.build_due")
+def build_due_reports():
+    """Runs every minute from beat: builds whatever report is due (idempotent)."""
+    from .services import reports_build_due
+
+    return [report.pk for report in reports_build_due()]
+
+
+@shared_task(name="reports.rebuild")
+def rebuild_report(campaign_id, day, reason, user_id):
+    """An administrator's rebuild of a published day (queued from the report page)."""
+    from datetime import date
+
+    from django.contrib.auth import get_user_model
+
+    from recovery.models import Campaign
+
+    from .services import report_rebuild
+
+    report = report_rebuild(
+        campaign=Campaign.objects.get(pk=campaign_id), day=date.fromisoformat(day),
+        reason=reason, rebuilt_by=get_user_model().objects.get(pk=user_id),
+    )
+    return report.pk
