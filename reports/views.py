@@ -17,8 +17,17 @@ from .selectors import latest_report_for, reports_visible_to
 from .tables import ReportTable
 
 
+def _my_row(request, report):
+    """A cadre's own village in the report, for the card at the top of the page."""
+    if report is None or not request.user.village_id:
+        return None
+    snapshot = report.snapshot
+    return next((r for r in snapshot.villages + snapshot.unranked if r.village_id == request.user.village_id), None)
+
+
 def _report_context(request, report):
     return {
+        "my_row": _my_row(request, report),
         "report": report,
         "snapshot": report.snapshot if report else None,
         "highlight_village_id": request.user.village_id,

@@ -291,3 +291,37 @@ def test_page_fits_a_375px_phone(phone, login, screenshot, staff_user, cadre_use
         box = container.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE_WIDTH + 0.5, f"{name}: .table-container {box}"
 
+
+
+# ---- 5. a cadre opens the battle report's ranking on a phone ---------------------------
+
+
+def test_cadre_opens_the_ranking_on_a_phone(phone, login, screenshot, cadre_user, campaign, ledger):
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+    from django.utils import timezone
+
+    from recovery.models import Campaign
+    from reports.selectors import report_day_of
+    from reports.services import report_build
+
+    day = report_day_of(campaign, timezone.now())
+    Campaign.objects.filter(pk=campaign.pk).update(start_date=day, end_date=day + timedelta(days=30))
+    campaign.refresh_from_db()
+    after_cutoff = datetime.combine(day + timedelta(days=1), time(9, 0), tzinfo=ZoneInfo("Asia/Shanghai"))
+    with time_machine.travel(after_cutoff, tick=False):
+        report_build(campaign=campaign, day=day)
+
+    page = login(phone, cadre_user)
+    page.locator("label.nav-toggle-label").tap()
+    with page.expect_navigation():
+        page.locator("nav.nav").get_by_role("link", name="战报排名").tap()
+    mine = page.locator(".cards.mine")
+    expect(mine).to_contain_text("本村：东岭村")
+    expect(mine).to_contain_text("第 1 名 / 2")
+    expect(mine).to_contain_text("26.67%")
+    expect(page.locator("tr.is-mine").first).to_contain_text("东岭村")
+    screenshot(page, "cadre-ranking")
+    assert_fits_phone(page, "cadre-ranking")

@@ -1,0 +1,88 @@
+"""The report pages as each user meets them: the latest ranking, the archive, the
+downloads and an administrator's rebuild (queued; tasks run eagerly in tests)."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+
+from recovery.models import Arrear
+from reports.models import Report
+from reports.services import report_build
+from tests.factories import ArrearFactory, admin_of, pay
+
+DAY = date(2025, 3, 10)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def report(campaign, arrear, village_b, staff_user):
+    """东岭村 owes 1,000.00 and paid 400.00 on DAY; 西河村 owes 500.00, nothing paid."""
+    ArrearFactory(debtor__village=village_b, campaign=campaign, principal=Decimal("500.00"))
+    Arrear.objects.update(created_at=datetime(2025, 3, 1, 9, 0, tzinfo=SHANGHAI))
+    pay(arrear, "400.00", staff_user, received_on=DAY, recorded_at=datetime(2025, 3, 10, 10, 0, tzinfo=SHANGHAI))
+    return report_build(campaign=campaign, day=DAY)[0]
+
+
+def test_it_shows_the_latest_ranking_with_the_cadres_own_village_first(client, report, cadre_user, village_a):
+    client.force_login(cadre_user)
+    page = client.get(reverse("reports:ranking")).content.decode()
+    assert f"本村：{village_a.name}" in page
+    assert "第 1 名 / 2" in page
+    assert 'class="is-mine"' in page
+
+
+def test_it_shows_no_own_village_card_to_a_leader(client, report, leader_user):
+    client.force_login(leader_user)
+    page = client.get(reverse("reports:ranking")).content.decode()
+    assert "本村：" not in page
+    assert "清收清欠战报 第" in page
+
+
+def test_it_says_so_when_no_report_has_been_published(client, staff_user):
+    client.force_login(staff_user)
+    assert "还没有发布的战报" in client.get(reverse("reports:ranking")).content.decode()
+
+
+def test_it_lists_reports_in_the_archive_with_downloads(client, report, staff_user):
+    client.force_login(staff_user)
+    page = client.get(reverse("reports:report_list")).content.decode()
+    assert reverse("reports:report_pdf", args=[report.pk]) in page
+    assert reverse("reports:report_xlsx", args=[report.pk]) in page
+
+
+def test_it_downloads_the_published_files_byte_for_byte(client, report, cadre_user):
+    client.force_login(cadre_user)
+    pdf = client.get(reverse("reports:report_pdf", args=[report.pk]))
+    assert pdf["Content-Type"] == "application/pdf"
+    assert b"".join(pdf.streaming_content) == report.pdf.open("rb").read()
+    xlsx = client.get(reverse("reports:report_xlsx", args=[report.pk]))
+    assert "attachment" in xlsx["Content-Disposition"]
+    assert b"".join(xlsx.streaming_content)[:2] == b"PK"
+
+
+def test_it_rebuilds_a_published_day_as_a_new_version_for_an_administrator(client, report, township, staff_user, arrear):
+    pay(arrear, "100.00", staff_user)
+    client.force_login(admin_of(township, username="boss"))
+    url = reverse("reports:report_rebuild", args=[report.pk])
+    refused = client.post(url, {"reason": ""})
+    assert refused.status_code == 200 and "这个字段是必填项" in refused.content.decode()
+    assert Report.objects.count() == 1
+    with django_capture_on_commit():
+        response = client.post(url, {"reason": "补录漏记的清收"})
+    assert response.status_code == 302
+    versions = list(Report.objects.filter(day=DAY).order_by("version"))
+    assert [(v.version, v.is_current) for v in versions] == [(1, False), (2, True)]
+    assert versions[1].rebuild_reason == "补录漏记的清收"
+    assert versions[0].snapshot.totals.recovered == Decimal("400.00")
+    page = client.get(reverse("reports:report", args=[versions[0].pk])).content.decode()
+    assert "这是旧版本" in page
+
+
+def django_capture_on_commit():
+    """Runs on_commit callbacks at the end of the block (the test wraps a transaction)."""
+    from django.test import TestCase
+
+    return TestCase.captureOnCommitCallbacks(execute=True)
