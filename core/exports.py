@@ -23,6 +23,15 @@ class Ratio(Decimal):
     """A Decimal that Excel should show as a percentage."""
 
 
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text):
+    """Text a spreadsheet might run as a formula (=, +, -, @, tab, CR first) gets a leading
+    apostrophe, so a debtor named '=HYPERLINK(...)' stays a name."""
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
 def _cell_value(value):
     if isinstance(value, datetime):
         return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
@@ -32,7 +41,7 @@ def _cell_value(value):
         return "是" if value else "否"
     if isinstance(value, (int, Decimal, date)):
         return value
-    return str(value)
+    return neutralise(str(value))
 
 
 def rows_to_workbook(rows, title):

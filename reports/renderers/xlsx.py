@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from core.exports import MONEY_FORMAT, RATIO_FORMAT
+from core.exports import MONEY_FORMAT, RATIO_FORMAT, neutralise
 from core.money import WAN
 
 DATE_FORMAT = "yyyy-mm-dd"
@@ -67,6 +67,8 @@ def _local(value):
 def _check_number(kind, value):
     if value is None:
         return None
+    if isinstance(value, str):
+        return neutralise(value)
     if kind in ("money", "ratio") and not isinstance(value, Decimal):
         raise TypeError(f"金额和比例必须是 Decimal：{value!r}")
     return value

@@ -204,3 +204,17 @@ def test_it_exports_every_village_not_just_the_first_page(staff_client, work_are
     rows = rows_of(export(staff_client, "villages:village_list"))
     assert len(rows) == 53
     assert all(money(row["欠款总额"]) == 0 for row in rows)
+
+
+def test_it_neutralises_text_a_spreadsheet_would_run_as_a_formula(client, staff_user, village_a, campaign):
+    from tests.factories import ArrearFactory
+
+    ArrearFactory(debtor__village=village_a, debtor__name='=HYPERLINK("http://x","点我")', campaign=campaign)
+    ArrearFactory(debtor__village=village_a, debtor__name="@SUM(A1)", campaign=campaign)
+    client.force_login(staff_user)
+    response = client.get("/recovery/debtors/", {"_export": "xlsx"})
+    sheet = load_workbook(BytesIO(response.content)).active
+    names = [row[0].value for row in sheet.iter_rows(min_row=2)]
+    cells = [row[0] for row in sheet.iter_rows(min_row=2)]
+    assert "'=HYPERLINK(\"http://x\",\"点我\")" in names and "'@SUM(A1)" in names
+    assert all(cell.data_type == "s" for cell in cells)
