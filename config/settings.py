@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "villages",
     "recovery",
     "reports",
+    "contracts",
 ]
 
 MIDDLEWARE = [
@@ -148,7 +149,10 @@ CELERY_TASK_IGNORE_RESULT = True
 # scheduler was down. Building is idempotent, so the extra runs cost one query.
 CELERY_BEAT_SCHEDULE = {
     "build-due-reports": {"task": "reports.build_due", "schedule": 60.0},
+    # Unpaid contract fees past their due date become arrears (idempotent), hourly.
+    "contract-fees-to-arrears": {"task": "contracts.fees_to_arrears", "schedule": 3600.0},
 }
+CONTRACT_ATTACHMENT_MAX_BYTES = int(os.environ.get("CONTRACT_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"

@@ -109,6 +109,8 @@ class Arrear(models.Model):
     outstanding = MoneyField("尚欠金额")
     created_at = models.DateTimeField("登记时间", default=timezone.now, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    contract = models.ForeignKey("contracts.Contract", verbose_name="合同", null=True, blank=True, on_delete=models.PROTECT, related_name="arrears")
+    contract_year = models.PositiveSmallIntegerField("承包费年度", null=True, blank=True)
 
     class Meta:
         ordering = ["incurred_on", "pk"]
@@ -117,6 +119,8 @@ class Arrear(models.Model):
         constraints = [
             models.CheckConstraint(name="arrear_principal_positive", condition=Q(principal__gt=0), violation_error_message="欠款金额必须大于 0。"),
             models.CheckConstraint(name="arrear_outstanding_in_range", condition=Q(outstanding__gte=0, outstanding__lte=F("principal")), violation_error_message="尚欠金额不能小于 0，也不能大于欠款金额。"),
+            models.CheckConstraint(name="arrear_contract_year_with_contract", condition=Q(contract__isnull=True, contract_year__isnull=True) | Q(contract__isnull=False, contract_year__isnull=False), violation_error_message="合同欠费须注明年度。"),
+            models.UniqueConstraint(fields=["contract", "contract_year"], condition=Q(contract__isnull=False), name="arrear_one_per_contract_year", violation_error_message="该合同该年度的欠费已登记。"),
         ]
 
     def __str__(self):

@@ -119,8 +119,9 @@ def _validate_debtor(debtor):
     debtor.validate_constraints()
 
 
-def debtor_create(*, village, created_by, created_at=None, **fields):
-    _check_writer(created_by, village)
+def debtor_create(*, village, created_by, created_at=None, by_system=False, **fields):
+    if not (by_system and created_by is None):
+        _check_writer(created_by, village)
     debtor = Debtor(village=village, **{k: v for k, v in fields.items() if k in DEBTOR_FIELDS})
     debtor.created_at = created_at or timezone.now()
     _normalise_debtor(debtor)
@@ -145,12 +146,15 @@ def debtor_update(*, debtor, updated_by, **fields):
 # ---- arrears -----------------------------------------------------------------------
 
 def arrear_create(
-    *, debtor, campaign, category, principal, incurred_on, created_by, description="", created_at=None
+    *, debtor, campaign, category, principal, incurred_on, created_by, description="", created_at=None,
+    contract=None, contract_year=None, by_system=False,
 ):
     """Registers a debt. ``created_at`` is for ledger imports and demo data only (a debt
-    already on the books when the campaign began); forms never pass it."""
+    already on the books when the campaign began); forms never pass it. ``by_system`` is
+    for the scheduled task that turns overdue contract fees into debts (no user)."""
     village = debtor.village
-    _check_writer(created_by, village)
+    if not (by_system and created_by is None):
+        _check_writer(created_by, village)
     principal = _clean_amount(principal, "principal", "欠款金额")
     if incurred_on is None:
         raise ValidationError({"incurred_on": "请填写发生日期。"})
@@ -162,7 +166,7 @@ def arrear_create(
         village=village, debtor=debtor, campaign=campaign, category=category,
         description=(description or "").strip(), incurred_on=incurred_on,
         principal=principal, outstanding=principal, created_by=created_by,
-        created_at=created_at or timezone.now(),
+        created_at=created_at or timezone.now(), contract=contract, contract_year=contract_year,
     )
     arrear.full_clean(exclude=["created_by"])
     with transaction.atomic():

@@ -1,0 +1,154 @@
+"""Cleanup figures (清合同、化债务、增收入) per village, rolled up by work area, zone and
+township. Every rate counts the contracts found in the cleanup, i.e. not the new contracts
+created by re-signing (those have ``renewed_from`` set), so nothing is counted twice."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from core.money import ZERO, ratio, to_money
+from recovery.choices import CASH_KINDS, OFFSET_KINDS
+from recovery.models import Repayment
+
+from .choices import INVESTIGATED_OR_LATER, OUTCOMES, VERIFIED_OR_LATER, ContractCategory, ContractStatus
+from .models import Contract
+
+DEFINITIONS = [
+    ("合同查找率", "状态为“已查找”及以后的合同数 ÷ 登记的合同总数"),
+    ("面积核实率", "状态为“面积已核实”及以后的合同的合同面积之和（亩）÷ 全部合同面积之和（亩）"),
+    ("调查完成率", "状态为“已调查”及以后的合同数 ÷ 合同总数"),
+    ("规范率", "已有处理结果（规范、重签、终止收回）的合同数 ÷ 合同总数"),
+    ("清收欠款", "现金、转账清收的金额（冲正的不计）"),
+    ("化解金额", "以物抵债、抵顶债务的金额（冲正的不计；核销另计，不在此列）"),
+    ("新增承包费", "重签合同的新年承包费 − 原合同年承包费，合计（元/年）"),
+    ("收回土地", "终止收回的合同登记的收回面积之和（亩）"),
+]
+NOTE = "合同总数不含重签产生的新合同；各比例的分母为 0 时显示“—”。"
+
+
+@dataclass
+class CleanupFigures:
+    code: str
+    name: str
+    contracts: int = 0
+    found: int = 0
+    investigated: int = 0
+    settled: int = 0
+    area_total: Decimal = ZERO
+    area_verified: Decimal = ZERO
+    recovered_cash: Decimal = ZERO
+    offset: Decimal = ZERO
+    new_fees: Decimal = ZERO
+    land_recovered: Decimal = ZERO
+    by_category: dict = field(default_factory=dict)  # label -> [count, area]
+
+    @property
+    def found_rate(self):
+        return ratio(self.found, self.contracts)
+
+    @property
+    def area_verified_rate(self):
+        return ratio(self.area_verified, self.area_total)
+
+    @property
+    def investigated_rate(self):
+        return ratio(self.investigated, self.contracts)
+
+    @property
+    def settled_rate(self):
+        return ratio(self.settled, self.contracts)
+
+    def add(self, other):
+        for name in ("contracts", "found", "investigated", "settled", "area_total", "area_verified",
+                     "recovered_cash", "offset", "new_fees", "land_recovered"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for label, (count, area) in other.by_category.items():
+            mine = self.by_category.setdefault(label, [0, ZERO])
+            mine[0] += count
+            mine[1] += area
+
+
+def _empty(code, name):
+    return CleanupFigures(code=code, name=name, by_category={c.label: [0, ZERO] for c in ContractCategory})
+
+
+def cleanup_figures(*, villages):
+    """``{"villages": [...], "work_areas": [...], "zones": [...], "total": CleanupFigures}``."""
+    villages = list(villages.select_related("work_area__zone").order_by(
+        "work_area__zone__order", "work_area__zone__code", "work_area__order", "work_area__code", "order", "code"))
+    per_village = {v.pk: _empty(v.code, v.name) for v in villages}
+    ids = list(per_village)
+    rows = Contract.objects.filter(village_id__in=ids).values_list(
+        "village_id", "status", "category", "area_mu", "annual_fee", "recovered_area_mu", "renewed_from_id", "renewed_from__annual_fee",
+    )
+    labels = dict(ContractCategory.choices)
+    for village_id, status, category, area, fee, recovered, renewed_from, old_fee in rows:
+        f = per_village[village_id]
+        if renewed_from is not None:
+            f.new_fees += fee - old_fee
+            continue
+        f.contracts += 1
+        f.area_total += area
+        f.by_category[labels[category]][0] += 1
+        f.by_category[labels[category]][1] += area
+        if status != ContractStatus.TO_FIND:
+            f.found += 1
+        if status in VERIFIED_OR_LATER:
+            f.area_verified += area
+        if status in INVESTIGATED_OR_LATER:
+            f.investigated += 1
+        if status in OUTCOMES:
+            f.settled += 1
+        if status == ContractStatus.TERMINATED and recovered is not None:
+            f.land_recovered += recovered
+    sums = (
+        Repayment.objects.filter(arrear__village_id__in=ids, reversal__isnull=True)
+        .order_by().values_list("arrear__village_id")
+        .annotate(cash=Sum("amount", filter=Q(kind__in=CASH_KINDS)), offset=Sum("amount", filter=Q(kind__in=OFFSET_KINDS)))
+    )
+    for village_id, cash, offset in sums:
+        per_village[village_id].recovered_cash = to_money(cash or ZERO)
+        per_village[village_id].offset = to_money(offset or ZERO)
+
+    work_areas, zones = {}, {}
+    total = _empty("", "全部")
+    for village in villages:
+        f = per_village[village.pk]
+        wa, zone = village.work_area, village.work_area.zone
+        work_areas.setdefault(wa.pk, _empty(wa.code, f"{zone.name} · {wa.name}")).add(f)
+        zones.setdefault(zone.pk, _empty(zone.code, zone.name)).add(f)
+        total.add(f)
+    return {
+        "villages": [per_village[v.pk] for v in villages],
+        "work_areas": list(work_areas.values()),
+        "zones": list(zones.values()),
+        "total": total,
+    }
+
+
+def contracts_ending_within(contracts, days):
+    today = timezone.localdate()
+    return contracts.exclude(status__in=[ContractStatus.RESIGNED, ContractStatus.TERMINATED]).filter(
+        end_date__gte=today, end_date__lte=today + timedelta(days=days))
+
+
+def contracts_with_overdue_fees(contracts):
+    return contracts.filter(arrears__outstanding__gt=0).distinct()
+
+
+def contracts_with_open_findings(contracts):
+    return contracts.filter(findings__is_open=True).distinct()
+
+
+def contract_alert_counts(contracts, days=90):
+    return {
+        "ending": contracts_ending_within(contracts, days).count(),
+        "overdue": contracts_with_overdue_fees(contracts).count(),
+        "findings": contracts_with_open_findings(contracts).count(),
+        "days": days,
+    }
+
+

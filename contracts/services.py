@@ -1,0 +1,281 @@
+"""Writes for contracts cleanup (清合同). Views, the demo data and the scheduled task all
+come here, so the workflow can only move one step at a time and every move is recorded."""
+
+import calendar
+import logging
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from core.money import ZERO, fmt_yuan
+from recovery.choices import ArrearCategory
+from recovery.models import Arrear, Campaign
+from recovery.services import _check_writer, arrear_create, debtor_create
+
+from .choices import NEXT_STATUSES, OUTCOMES, AttachmentKind, ContractStatus, FindingKind
+from .models import Contract, ContractAttachment, ContractFeePayment, ContractFinding, ContractStatusChange
+
+log = logging.getLogger(__name__)
+
+CONTRACT_FIELDS = (
+    "number", "debtor", "counterparty_name", "counterparty_kind", "category", "subject", "area_mu",
+    "annual_fee", "start_date", "end_date", "fee_due_month", "fee_due_day", "form", "democratic_procedure",
+)
+# Files are checked by their first bytes, not only by name.
+SIGNATURES = {
+    "application/pdf": (b"%PDF-",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+}
+EXTENSIONS = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
+
+
+def _decimal(value, field, label, *, places=2, allow_zero=True):
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValidationError({field: f"{label}不是有效数字。"})
+    if not number.is_finite() or number < 0 or (number == 0 and not allow_zero):
+        raise ValidationError({field: f"{label}必须{'大于' if not allow_zero else '不小于'} 0。"})
+    if number != number.quantize(Decimal(1).scaleb(-places)):
+        raise ValidationError({field: f"{label}最多保留 {places} 位小数。"})
+    return number
+
+
+def _validate(contract):
+    errors = {}
+    if contract.debtor_id and contract.debtor.village_id != contract.village_id:
+        errors["debtor"] = "承包方须是本村台账中的欠款人。"
+    if contract.debtor_id and not contract.counterparty_name:
+        contract.counterparty_name = contract.debtor.name
+        contract.counterparty_kind = contract.debtor.kind
+    if not (contract.counterparty_name or "").strip():
+        errors["counterparty_name"] = "请填写承包方名称，或选择台账中的欠款人。"
+    try:
+        date(2001, contract.fee_due_month, contract.fee_due_day)
+    except (TypeError, ValueError):
+        errors["fee_due_day"] = "每年缴费日期无效（例如 12 月 31 日）。"
+    if errors:
+        raise ValidationError(errors)
+    contract.area_mu = _decimal(contract.area_mu, "area_mu", "面积")
+    contract.annual_fee = _decimal(contract.annual_fee, "annual_fee", "年承包费")
+    contract.full_clean(exclude=["renewed_from", "debtor"])
+
+
+def contract_create(*, village, created_by, **fields):
+    _check_writer(created_by, village)
+    contract = Contract(village=village, **{k: v for k, v in fields.items() if k in CONTRACT_FIELDS})
+    contract.number = (contract.number or "").strip()
+    contract.counterparty_name = (contract.counterparty_name or "").strip()
+    _validate(contract)
+    with transaction.atomic():
+        contract.save()
+        ContractStatusChange.objects.create(contract=contract, to_status=contract.status, note="登记合同", changed_by=created_by)
+    return contract
+
+
+def contract_update(*, contract, updated_by, **fields):
+    """Descriptive fields only; the status moves through ``contract_advance``."""
+    _check_writer(updated_by, contract.village)
+    for key, value in fields.items():
+        if key in CONTRACT_FIELDS:
+            setattr(contract, key, value)
+    _validate(contract)
+    with transaction.atomic():
+        contract.save()
+    return contract
+
+
+def contract_advance(
+    *, contract, to_status, changed_by, note="", verified_area_mu=None, recovered_area_mu=None, renewal=None
+):
+    """Moves a contract one step along 待查找 → 已查找 → 面积已核实 → 已调查 → 规范 / 重签 /
+    终止收回, recording who, when and why. 面积已核实 needs the verified area; 终止收回 the
+    area recovered; 重签 the new contract (``renewal``: its fields), linked to the old one.
+    Returns the contract (for 重签, the new one)."""
+    _check_writer(changed_by, contract.village)
+    note = (note or "").strip()
+    with transaction.atomic():
+        locked = Contract.objects.select_for_update().get(pk=contract.pk)
+        allowed = NEXT_STATUSES[ContractStatus(locked.status)]
+        if to_status not in allowed:
+            names = "、".join(s.label for s in allowed) or "无（清理已完成）"
+            raise ValidationError({"to_status": f"当前状态“{locked.get_status_display()}”下一步只能是：{names}。"})
+        updates = {"status": to_status}
+        if to_status == ContractStatus.AREA_VERIFIED:
+            if verified_area_mu in (None, ""):
+                raise ValidationError({"verified_area_mu": "请填写核实面积（亩）。"})
+            updates["verified_area_mu"] = _decimal(verified_area_mu, "verified_area_mu", "核实面积")
+        if to_status == ContractStatus.TERMINATED:
+            if recovered_area_mu in (None, ""):
+                raise ValidationError({"recovered_area_mu": "请填写收回面积（亩），收回资产的填 0。"})
+            updates["recovered_area_mu"] = _decimal(recovered_area_mu, "recovered_area_mu", "收回面积")
+        if to_status in OUTCOMES and not note:
+            raise ValidationError({"note": "请填写处理结果说明。"})
+        new = None
+        if to_status == ContractStatus.RESIGNED:
+            if not renewal:
+                raise ValidationError({"to_status": "重签须填写新合同信息。"})
+            fields = {k: v for k, v in renewal.items() if k in CONTRACT_FIELDS}
+            fields.setdefault("debtor", locked.debtor)
+            fields.setdefault("counterparty_name", locked.counterparty_name)
+            fields.setdefault("counterparty_kind", locked.counterparty_kind)
+            fields.setdefault("category", locked.category)
+            fields.setdefault("subject", locked.subject)
+            fields.setdefault("area_mu", locked.verified_area_mu if locked.verified_area_mu is not None else locked.area_mu)
+            new = Contract(village=locked.village, renewed_from=locked, status=ContractStatus.STANDARDISED, **fields)
+            new.number = (new.number or "").strip()
+            _validate(new)
+        for key, value in updates.items():
+            setattr(locked, key, value)
+        locked.save(update_fields=list(updates))
+        ContractStatusChange.objects.create(
+            contract=locked, from_status=contract.status, to_status=to_status, note=note, changed_by=changed_by,
+        )
+        if new is not None:
+            new.save()
+            gain = new.annual_fee - locked.annual_fee
+            ContractStatusChange.objects.create(
+                contract=new, to_status=new.status, changed_by=changed_by,
+                note=f"由合同 {locked.number} 重签，年承包费变化 {fmt_yuan(gain)} 元",
+            )
+    contract.refresh_from_db()
+    return new or contract
+
+
+def finding_add(*, contract, kind, text, recorded_by):
+    _check_writer(recorded_by, contract.village)
+    if kind not in FindingKind.values:
+        raise ValidationError({"kind": "问题类型无效。"})
+    text = (text or "").strip()
+    if kind == FindingKind.OTHER and not text:
+        raise ValidationError({"text": "选择“其他”须填写说明。"})
+    return ContractFinding.objects.create(contract=contract, kind=kind, text=text, recorded_by=recorded_by)
+
+
+def finding_resolve(*, finding, resolved_by):
+    _check_writer(resolved_by, finding.contract.village)
+    if not finding.is_open:
+        return finding
+    finding.is_open = False
+    finding.resolved_at = timezone.now()
+    finding.save(update_fields=["is_open", "resolved_at"])
+    return finding
+
+
+def attachment_add(*, contract, kind, uploaded_file, uploaded_by):
+    """PDF, JPG or PNG, recognised by content, within CONTRACT_ATTACHMENT_MAX_BYTES."""
+    _check_writer(uploaded_by, contract.village)
+    if kind not in AttachmentKind.values:
+        raise ValidationError({"kind": "附件类型无效。"})
+    name = uploaded_file.name or ""
+    extension = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
+    limit = settings.CONTRACT_ATTACHMENT_MAX_BYTES
+    if uploaded_file.size > limit:
+        raise ValidationError({"file": f"文件过大：{uploaded_file.size / 1048576:.1f} MB，上限 {limit / 1048576:.0f} MB。"})
+    if extension not in EXTENSIONS:
+        raise ValidationError({"file": "只能上传 PDF、JPG 或 PNG 文件。"})
+    head = uploaded_file.read(16)
+    uploaded_file.seek(0)
+    content_type = EXTENSIONS[extension]
+    if not head.startswith(SIGNATURES[content_type]):
+        raise ValidationError({"file": f"文件内容不是 {extension[1:].upper()}（可能改了扩展名），请上传原始扫描件。"})
+    attachment = ContractAttachment(
+        contract=contract, kind=kind, original_name=name[:200], content_type=content_type,
+        size=uploaded_file.size, uploaded_by=uploaded_by,
+    )
+    with transaction.atomic():
+        attachment.file.save(f"{kind}{extension}", uploaded_file, save=False)
+        attachment.save()
+    return attachment
+
+
+def _due_date(contract, year):
+    last = calendar.monthrange(year, contract.fee_due_month)[1]
+    return date(year, contract.fee_due_month, min(contract.fee_due_day, last))
+
+
+def fee_payment_create(*, contract, year, amount, received_on, recorded_by, receipt_number=""):
+    """An annual fee paid. Once a year's unpaid fee has become an arrear, money for it is
+    entered as a repayment of that arrear instead."""
+    _check_writer(recorded_by, contract.village)
+    amount = _decimal(amount, "amount", "金额", allow_zero=False)
+    if received_on is None or received_on > timezone.localdate():
+        raise ValidationError({"received_on": "收款日期不能为空，也不能晚于今天。"})
+    with transaction.atomic():
+        locked = Contract.objects.select_for_update().get(pk=contract.pk)
+        if Arrear.objects.filter(contract=locked, contract_year=year).exists():
+            raise ValidationError({"year": f"{year} 年度的承包费已转为欠款，请在“录入清收”中录入这笔收款。"})
+        paid = locked.fee_payments.filter(year=year).aggregate(t=Sum("amount"))["t"] or ZERO
+        if paid + amount > locked.annual_fee:
+            raise ValidationError({"amount": f"{year} 年度应缴 {fmt_yuan(locked.annual_fee)} 元，已缴 {fmt_yuan(paid)} 元，本次最多 {fmt_yuan(locked.annual_fee - paid)} 元。"})
+        return ContractFeePayment.objects.create(
+            contract=locked, year=year, amount=amount, received_on=received_on,
+            receipt_number=(receipt_number or "").strip(), recorded_by=recorded_by,
+        )
+
+
+def contract_fees_to_arrears(*, today=None):
+    """Every unpaid annual fee past its due date becomes an Arrear (承包费) of the contract's
+    counterparty, once per contract and year, in the campaign running in that township.
+    Safe to run twice or concurrently (unique per contract-year). Returns the new arrears."""
+    today = today or timezone.localdate()
+    created = []
+    contracts = (
+        Contract.objects.exclude(status__in=[ContractStatus.RESIGNED, ContractStatus.TERMINATED])
+        .filter(annual_fee__gt=0, start_date__lte=today)
+        .select_related("village__work_area__zone", "debtor")
+    )
+    for contract in contracts:
+        township_id = contract.village.work_area.zone.township_id
+        campaign = (
+            Campaign.objects.filter(township_id=township_id, is_active=True, start_date__lte=today, end_date__gte=today)
+            .order_by("-start_date").first()
+        )
+        if campaign is None:
+            continue
+        for year in range(contract.start_date.year, today.year + 1):
+            due = _due_date(contract, year)
+            if not (contract.start_date <= due <= contract.end_date) or due >= today:
+                continue
+            arrear = _fee_to_arrear(contract, year, due, campaign)
+            if arrear is not None:
+                created.append(arrear)
+    return created
+
+
+def _fee_to_arrear(contract, year, due, campaign):
+    if Arrear.objects.filter(contract=contract, contract_year=year).exists():
+        return None
+    paid = contract.fee_payments.filter(year=year).aggregate(t=Sum("amount"))["t"] or ZERO
+    unpaid = contract.annual_fee - paid
+    if unpaid <= 0:
+        return None
+    try:
+        with transaction.atomic():
+            locked = Contract.objects.select_for_update().select_related("debtor").get(pk=contract.pk)
+            debtor = locked.debtor
+            if debtor is None:
+                debtor = debtor_create(
+                    village=locked.village, created_by=None, by_system=True,
+                    name=locked.counterparty_name, kind=locked.counterparty_kind,
+                )
+                Contract.objects.filter(pk=locked.pk).update(debtor=debtor)
+                contract.debtor = debtor
+            arrear = arrear_create(
+                debtor=debtor, campaign=campaign, category=ArrearCategory.CONTRACT_FEE, principal=unpaid,
+                incurred_on=due, created_by=None, by_system=True, contract=locked, contract_year=year,
+                description=f"合同 {locked.number} {year} 年度承包费逾期未缴",
+            )
+    except IntegrityError:
+        return None  # another run created it first
+    except ValidationError as error:
+        log.warning("contract %s year %s: fee not turned into an arrear: %s", contract.pk, year, error.messages)
+        return None
+    log.info("contract %s: %s year %s unpaid fee %s became an arrear", contract.pk, contract.number, year, unpaid)
+    return arrear
