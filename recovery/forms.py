@@ -60,7 +60,10 @@ class RepaymentForm(forms.Form):
     kind = forms.ChoiceField(label="方式", choices=RepaymentKind.choices, initial=RepaymentKind.CASH)
     received_on = forms.DateField(label="收款日期", widget=DateInput())
     receipt_number = forms.CharField(label="收据号", max_length=50, required=False)
-    note = forms.CharField(label="备注/凭据", max_length=200, required=False)
+    note = forms.CharField(
+        label="备注/凭据", max_length=200, required=False,
+        help_text="以物抵债、抵顶债务必填：抵债资产或抵顶的债务、估价依据、凭据编号。",
+    )
     submission_token = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):

@@ -18,7 +18,7 @@ from core.pinyin import name_initials
 from core.roles import can_write
 from villages.selectors import villages_visible_to
 
-from .choices import ArrearCategory, DebtorKind, LitigationStatus, RepaymentKind
+from .choices import OFFSET_KINDS, ArrearCategory, DebtorKind, LitigationStatus, RepaymentKind
 from .models import Arrear, Debtor, Repayment, Reversal, WriteOff
 
 MAX_AMOUNT = Decimal("999999999999.99")
@@ -209,6 +209,8 @@ def repayment_create(
     amount = _clean_amount(amount)
     if kind not in RepaymentKind.values:
         raise ValidationError({"kind": "请选择清收方式：现金、转账、以物抵债或抵顶债务。"})
+    if kind in OFFSET_KINDS and not (note or "").strip():
+        raise ValidationError({"note": "以物抵债、抵顶债务须在“备注/凭据”中写明抵债资产或抵顶的债务、估价依据及凭据。"})
     _clean_date_not_future(received_on, "received_on", "收款日期")
     token_kwargs = {"submission_token": submission_token} if submission_token else {}
     try:

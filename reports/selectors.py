@@ -2,14 +2,15 @@
 
 Day D covers entries recorded up to D at the campaign's cut-off (Asia/Shanghai): one
 recorded at 16:00:00 is in D, one at 16:00:01 in D+1; a reversal counts on the day it is
-recorded. Each entry table is read once, grouped by (village, kind, report day), and
-everything else (to date, previous day, today, the daily series) is summed from those
-buckets, so a report rebuilt later for D gives the same numbers and the number of
-queries does not grow with villages.
+recorded. Each entry table is read once, grouped by village (and kind) with the amounts
+recorded up to the previous cut-off and since then summed apart, so "to date",
+"previous day" and "today" all come from one pass; a report rebuilt later for D gives the
+same numbers, and the number of queries does not grow with villages.
 """
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db.models import DateTimeField, ExpressionWrapper, F, Q, Sum, Value
@@ -76,42 +77,54 @@ class _Buckets:
         return self.by_village.get(village_id, {}).get(day, ZERO)
 
 
-def _read_ledger(campaign, cutoff_at):
-    """Four grouped queries; returns buckets for baseline, cash, offset, write-offs."""
-    day_expr = lambda field: _report_day(field, campaign.cutoff_time)  # noqa: E731
+def _read_ledger(campaign, day):
+    """Four queries grouped by village (and kind): each amount recorded up to the previous
+    day's cut-off goes to bucket D-1, the rest up to D's cut-off to bucket D. Returns
+    buckets for baseline, cash, offset and write-offs."""
+    cutoff_at, previous_cutoff = cutoff_for(campaign, day), cutoff_for(campaign, day - timedelta(days=1))
+    previous_day = day - timedelta(days=1)
     baseline, cash, offset, written = _Buckets(), _Buckets(), _Buckets(), _Buckets()
+
+    def split(field, amount):
+        return {
+            "before": Sum(amount, filter=Q(**{f"{field}__lte": previous_cutoff})),
+            "today": Sum(amount, filter=Q(**{f"{field}__gt": previous_cutoff})),
+        }
+
+    def add(buckets, village_id, before, today, sign=1):
+        if before:
+            buckets.add(village_id, previous_day, sign * before)
+        if today:
+            buckets.add(village_id, day, sign * today)
 
     arrears = (
         Arrear.objects.filter(campaign=campaign, created_at__lte=cutoff_at)
-        .order_by().annotate(d=day_expr("created_at"))
-        .values_list("village_id", "d").annotate(total=Sum("principal"))
+        .order_by().values_list("village_id").annotate(**split("created_at", "principal"))
     )
-    for village_id, day, total in arrears:
-        baseline.add(village_id, day, total)
+    for village_id, before, today in arrears:
+        add(baseline, village_id, before, today)
 
     repayments = (
         Repayment.objects.filter(arrear__campaign=campaign, recorded_at__lte=cutoff_at)
-        .order_by().annotate(d=day_expr("recorded_at"))
-        .values_list("arrear__village_id", "kind", "d").annotate(total=Sum("amount"))
+        .order_by().values_list("arrear__village_id", "kind").annotate(**split("recorded_at", "amount"))
     )
-    for village_id, kind, day, total in repayments:
-        (cash if kind in CASH_KINDS else offset).add(village_id, day, total)
+    for village_id, kind, before, today in repayments:
+        add(cash if kind in CASH_KINDS else offset, village_id, before, today)
 
     reversals = (
         Reversal.objects.filter(repayment__arrear__campaign=campaign, recorded_at__lte=cutoff_at)
-        .order_by().annotate(d=day_expr("recorded_at"))
-        .values_list("repayment__arrear__village_id", "repayment__kind", "d").annotate(total=Sum("repayment__amount"))
+        .order_by().values_list("repayment__arrear__village_id", "repayment__kind")
+        .annotate(**split("recorded_at", "repayment__amount"))
     )
-    for village_id, kind, day, total in reversals:
-        (cash if kind in CASH_KINDS else offset).add(village_id, day, -total)
+    for village_id, kind, before, today in reversals:
+        add(cash if kind in CASH_KINDS else offset, village_id, before, today, sign=-1)
 
     write_offs = (
         WriteOff.objects.filter(arrear__campaign=campaign, recorded_at__lte=cutoff_at)
-        .order_by().annotate(d=day_expr("recorded_at"))
-        .values_list("arrear__village_id", "d").annotate(total=Sum("amount"))
+        .order_by().values_list("arrear__village_id").annotate(**split("recorded_at", "amount"))
     )
-    for village_id, day, total in write_offs:
-        written.add(village_id, day, total)
+    for village_id, before, today in write_offs:
+        add(written, village_id, before, today)
     return baseline, cash, offset, written
 
 
@@ -228,7 +241,7 @@ def report_snapshot(*, campaign, day):
         .select_related("work_area__zone")
         .order_by("work_area__zone__order", "work_area__zone__code", "work_area__order", "work_area__code", "order", "code")
     )
-    baseline, cash, offset, written = _read_ledger(campaign, cutoff_at)
+    baseline, cash, offset, written = _read_ledger(campaign, day)
 
     now = [_figures(v, day, baseline, cash, offset, written) for v in villages]
     before = [_figures(v, previous_day, baseline, cash, offset, written) for v in villages]
@@ -278,20 +291,59 @@ def report_snapshot(*, campaign, day):
         duties=_duties(township, villages, rows_by_id),
         cleared_today=[r for r in ranked if r.cleared_today],
         top_today=by_today[:3],
-        series=_series(campaign, day, baseline, cash, offset),
+        series=_series(campaign, day, totals),
     )
 
 
-def _series(campaign, day, baseline, cash, offset):
-    """The township's completion ratio at each day's cut-off since the campaign began."""
-    points = []
-    running_base = sum((a for d, a in baseline.by_day.items() if d < campaign.start_date), ZERO)
-    running_rec = sum((a for b in (cash, offset) for d, a in b.by_day.items() if d < campaign.start_date), ZERO)
-    current = campaign.start_date
-    while current <= day:
-        running_base += baseline.by_day.get(current, ZERO)
-        running_rec += cash.by_day.get(current, ZERO) + offset.by_day.get(current, ZERO)
-        points.append(SeriesPoint(day=current, ratio=ratio(running_rec, running_base), recovered=running_rec))
+def _series(campaign, day, totals):
+    """The township's completion ratio at each day's cut-off since the campaign began.
+
+    Past days come from the previous day's published report (published reports never
+    change); without one, they are read from the ledger. Today's point is today's totals."""
+    from .models import Report
+
+    today = SeriesPoint(day=day, ratio=totals.ratio, recovered=totals.recovered)
+    if day <= campaign.start_date:
+        return [today]
+    previous = (
+        Report.objects.filter(campaign=campaign, day=day - timedelta(days=1), is_current=True)
+        .values_list("data__series", flat=True).first()
+    )
+    if previous:
+        past = [SeriesPoint(day=date.fromisoformat(p["day"]), ratio=Decimal(p["ratio"]) if p["ratio"] is not None else None,
+                            recovered=Decimal(p["recovered"])) for p in previous]
+    else:
+        past = _series_from_ledger(campaign, day - timedelta(days=1))
+    return past + [today]
+
+
+def _series_from_ledger(campaign, last_day):
+    """Three queries grouped by report day, township-wide, summed day by day."""
+    cutoff_at = cutoff_for(campaign, last_day)
+    day_expr = lambda field: _report_day(field, campaign.cutoff_time)  # noqa: E731
+    added, recovered = defaultdict(lambda: ZERO), defaultdict(lambda: ZERO)
+    for day, total in (
+        Arrear.objects.filter(campaign=campaign, created_at__lte=cutoff_at)
+        .order_by().annotate(d=day_expr("created_at")).values_list("d").annotate(t=Sum("principal"))
+    ):
+        added[day] += to_money(total)
+    for day, total in (
+        Repayment.objects.filter(arrear__campaign=campaign, recorded_at__lte=cutoff_at)
+        .order_by().annotate(d=day_expr("recorded_at")).values_list("d").annotate(t=Sum("amount"))
+    ):
+        recovered[day] += to_money(total)
+    for day, total in (
+        Reversal.objects.filter(repayment__arrear__campaign=campaign, recorded_at__lte=cutoff_at)
+        .order_by().annotate(d=day_expr("recorded_at")).values_list("d").annotate(t=Sum("repayment__amount"))
+    ):
+        recovered[day] -= to_money(total)
+    base = sum((a for d, a in added.items() if d < campaign.start_date), ZERO)
+    rec = sum((a for d, a in recovered.items() if d < campaign.start_date), ZERO)
+    points, current = [], campaign.start_date
+    while current <= last_day:
+        base += added.get(current, ZERO)
+        rec += recovered.get(current, ZERO)
+        points.append(SeriesPoint(day=current, ratio=ratio(rec, base), recovered=rec))
         current += timedelta(days=1)
     return points
 

@@ -221,6 +221,8 @@ def pay(arrear, amount, user, **kwargs):
     """Post a repayment with ``repayment_create``; returns the repayment."""
     kwargs.setdefault("kind", RepaymentKind.CASH)
     kwargs.setdefault("received_on", timezone.localdate())
+    if kwargs["kind"] in (RepaymentKind.IN_KIND, RepaymentKind.DEBT_OFFSET):
+        kwargs.setdefault("note", "抵债资产及估价见评估报告（测试）")
     repayment, _created = repayment_create(arrear=arrear, amount=amount, recorded_by=user, **kwargs)
     return repayment
 

@@ -10,7 +10,11 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from recovery.choices import ArrearCategory, ArrearStatus, DebtorKind, LitigationStatus, RepaymentKind
+from django.utils import timezone
+
 from recovery.models import Arrear, Debtor, Repayment, Reversal, WriteOff
+from recovery.selectors import township_totals
+from villages.models import Village
 from recovery.services import (
     arrear_create,
     debtor_create,
@@ -597,3 +601,19 @@ def test_it_refuses_an_unknown_arrear_category(debtor, campaign, staff_user):
 
     assert "category" in errors_of(info)
 
+
+
+@pytest.mark.parametrize("kind", [RepaymentKind.IN_KIND, RepaymentKind.DEBT_OFFSET])
+def test_it_requires_evidence_for_an_offset_and_records_it_apart_from_cash(arrear, staff_user, kind):
+    with pytest.raises(ValidationError) as refused:
+        repayment_create(arrear=arrear, amount="300.00", kind=kind, received_on=timezone.localdate(), recorded_by=staff_user)
+    assert "note" in refused.value.message_dict
+    arrear.refresh_from_db()
+    assert arrear.outstanding == Decimal("1000.00")
+
+    repayment_create(
+        arrear=arrear, amount="300.00", kind=kind, received_on=timezone.localdate(), recorded_by=staff_user,
+        note="以村东7套住房抵债，评估价以评估报告（2025）第12号为准",
+    )
+    totals = township_totals(villages=Village.objects.filter(pk=arrear.village_id))
+    assert (totals["recovered_cash"], totals["recovered_offset"]) == (Decimal("0.00"), Decimal("300.00"))

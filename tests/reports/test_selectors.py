@@ -7,7 +7,7 @@ explicit ``recorded_at``. Every expected figure is worked out by hand in the tes
 """
 
 import json
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -701,4 +701,28 @@ def test_it_reads_the_ledger_in_a_number_of_queries_that_does_not_grow_with_vill
 
     assert (small_snapshot.totals.villages, large_snapshot.totals.villages) == (3, 30)
     assert small == large, f"3 个村 {small} 次查询，30 个村 {large} 次查询"
-    assert large <= 8
+    # villages, assignments, 4 ledger tables, the previous report, 3 series queries when
+    # there is no previous report to take the past days from (and a little slack).
+    assert large <= 12
+
+
+def test_it_takes_past_days_of_the_chart_from_the_previous_published_report(campaign, village_a, staff_user):
+    """Published reports never change, so the chart's history is what was published; a
+    day with no previous report reads its history from the ledger instead."""
+    from reports.services import report_build
+
+    start = date(2025, 3, 10)
+    Campaign.objects.filter(pk=campaign.pk).update(start_date=start)
+    campaign.refresh_from_db()
+    arrear = owed(village_a, campaign, "1000.00")
+    pay(arrear, "100.00", staff_user, received_on=start, recorded_at=at(start, 10, 0))
+    with frozen(at(start, 17, 0)):
+        first, _ = report_build(campaign=campaign, day=start)
+    pay(arrear, "200.00", staff_user, received_on=start, recorded_at=at(start + timedelta(days=1), 10, 0))
+
+    from_report = report_snapshot(campaign=campaign, day=start + timedelta(days=1))
+    assert [(p.day, p.ratio) for p in from_report.series] == [(start, Decimal("0.1000")), (start + timedelta(days=1), Decimal("0.3000"))]
+
+    first.delete()
+    from_ledger = report_snapshot(campaign=campaign, day=start + timedelta(days=1))
+    assert from_ledger.series == from_report.series
