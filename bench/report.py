@@ -813,10 +813,12 @@ def main():
     # from it (published reports never change). Publish it once if it is missing.
     from reports.services import report_build
 
-    t0 = time.perf_counter()
-    _, built = report_build(campaign=campaign, day=day - timedelta(days=1))
-    if built:
-        log(f"published the previous day's report (day {day - timedelta(days=1)}): {time.perf_counter() - t0:.1f} s")
+    for each in (campaign, small):
+        t0 = time.perf_counter()
+        previous = last_day(each) - timedelta(days=1)
+        _, built = report_build(campaign=each, day=previous)
+        if built:
+            log(f"published {each.township.name}'s report for the previous day ({previous}): {time.perf_counter() - t0:.1f} s")
 
     # a, b. the snapshot and its queries; the SQL floor
     log(f"\n[a] report_snapshot, and [b] the SQL floor (interleaved: a warm-up, then {args.runs} runs of each)")

@@ -7,4 +7,5 @@ urlpatterns = [
     path("villages/", include("villages.urls")),
     path("recovery/", include("recovery.urls")),
     path("reports/", include("reports.urls")),
+    path("contracts/", include("contracts.urls")),
 ]

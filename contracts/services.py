@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from core.money import ZERO, fmt_yuan
+from core.money import ZERO, fmt_yuan, to_money
 from recovery.choices import ArrearCategory
 from recovery.models import Arrear, Campaign
 from recovery.services import _check_writer, arrear_create, debtor_create
@@ -117,6 +117,7 @@ def contract_advance(
             updates["recovered_area_mu"] = _decimal(recovered_area_mu, "recovered_area_mu", "收回面积")
         if to_status in OUTCOMES and not note:
             raise ValidationError({"note": "请填写处理结果说明。"})
+        from_status = locked.status
         new = None
         if to_status == ContractStatus.RESIGNED:
             if not renewal:
@@ -126,6 +127,9 @@ def contract_advance(
             fields.setdefault("counterparty_name", locked.counterparty_name)
             fields.setdefault("counterparty_kind", locked.counterparty_kind)
             fields.setdefault("category", locked.category)
+            fields.setdefault("form", locked.form)
+            fields.setdefault("fee_due_month", locked.fee_due_month)
+            fields.setdefault("fee_due_day", locked.fee_due_day)
             fields.setdefault("subject", locked.subject)
             fields.setdefault("area_mu", locked.verified_area_mu if locked.verified_area_mu is not None else locked.area_mu)
             new = Contract(village=locked.village, renewed_from=locked, status=ContractStatus.STANDARDISED, **fields)
@@ -135,7 +139,7 @@ def contract_advance(
             setattr(locked, key, value)
         locked.save(update_fields=list(updates))
         ContractStatusChange.objects.create(
-            contract=locked, from_status=contract.status, to_status=to_status, note=note, changed_by=changed_by,
+            contract=locked, from_status=from_status, to_status=to_status, note=note, changed_by=changed_by,
         )
         if new is not None:
             new.save()
@@ -205,13 +209,15 @@ def fee_payment_create(*, contract, year, amount, received_on, recorded_by, rece
     entered as a repayment of that arrear instead."""
     _check_writer(recorded_by, contract.village)
     amount = _decimal(amount, "amount", "金额", allow_zero=False)
+    if not (contract.start_date.year <= int(year) <= contract.end_date.year):
+        raise ValidationError({"year": f"年度应在合同期内（{contract.start_date.year}—{contract.end_date.year}）。"})
     if received_on is None or received_on > timezone.localdate():
         raise ValidationError({"received_on": "收款日期不能为空，也不能晚于今天。"})
     with transaction.atomic():
         locked = Contract.objects.select_for_update().get(pk=contract.pk)
         if Arrear.objects.filter(contract=locked, contract_year=year).exists():
             raise ValidationError({"year": f"{year} 年度的承包费已转为欠款，请在“录入清收”中录入这笔收款。"})
-        paid = locked.fee_payments.filter(year=year).aggregate(t=Sum("amount"))["t"] or ZERO
+        paid = to_money(locked.fee_payments.filter(year=year).aggregate(t=Sum("amount"))["t"] or ZERO)
         if paid + amount > locked.annual_fee:
             raise ValidationError({"amount": f"{year} 年度应缴 {fmt_yuan(locked.annual_fee)} 元，已缴 {fmt_yuan(paid)} 元，本次最多 {fmt_yuan(locked.annual_fee - paid)} 元。"})
         return ContractFeePayment.objects.create(
@@ -227,11 +233,18 @@ def contract_fees_to_arrears(*, today=None):
     today = today or timezone.localdate()
     created = []
     contracts = (
-        Contract.objects.exclude(status__in=[ContractStatus.RESIGNED, ContractStatus.TERMINATED])
-        .filter(annual_fee__gt=0, start_date__lte=today)
+        Contract.objects.filter(annual_fee__gt=0, start_date__lte=today)
         .select_related("village__work_area__zone", "debtor")
     )
+    ended = dict(
+        ContractStatusChange.objects.filter(to_status__in=[ContractStatus.RESIGNED, ContractStatus.TERMINATED])
+        .values_list("contract_id", "changed_at")
+    )
     for contract in contracts:
+        # A re-signed or terminated contract owes the fees that fell due before its outcome.
+        term_end = contract.end_date
+        if contract.status in (ContractStatus.RESIGNED, ContractStatus.TERMINATED) and contract.pk in ended:
+            term_end = min(term_end, timezone.localdate(ended[contract.pk]))
         township_id = contract.village.work_area.zone.township_id
         campaign = (
             Campaign.objects.filter(township_id=township_id, is_active=True, start_date__lte=today, end_date__gte=today)
@@ -241,7 +254,7 @@ def contract_fees_to_arrears(*, today=None):
             continue
         for year in range(contract.start_date.year, today.year + 1):
             due = _due_date(contract, year)
-            if not (contract.start_date <= due <= contract.end_date) or due >= today:
+            if not (contract.start_date <= due <= term_end) or due >= today:
                 continue
             arrear = _fee_to_arrear(contract, year, due, campaign)
             if arrear is not None:
@@ -252,17 +265,21 @@ def contract_fees_to_arrears(*, today=None):
 def _fee_to_arrear(contract, year, due, campaign):
     if Arrear.objects.filter(contract=contract, contract_year=year).exists():
         return None
-    paid = contract.fee_payments.filter(year=year).aggregate(t=Sum("amount"))["t"] or ZERO
-    unpaid = contract.annual_fee - paid
-    if unpaid <= 0:
-        return None
     try:
         with transaction.atomic():
-            locked = Contract.objects.select_for_update().select_related("debtor").get(pk=contract.pk)
+            # Lock the contract row alone (PostgreSQL refuses FOR UPDATE across the nullable
+            # debtor join), then read what was paid under the lock.
+            locked = Contract.objects.select_for_update().get(pk=contract.pk)
+            if Arrear.objects.filter(contract=locked, contract_year=year).exists():
+                return None
+            paid = to_money(locked.fee_payments.filter(year=year).aggregate(t=Sum("amount"))["t"] or ZERO)
+            unpaid = locked.annual_fee - paid
+            if unpaid <= 0:
+                return None
             debtor = locked.debtor
             if debtor is None:
                 debtor = debtor_create(
-                    village=locked.village, created_by=None, by_system=True,
+                    village=contract.village, created_by=None, by_system=True,
                     name=locked.counterparty_name, kind=locked.counterparty_kind,
                 )
                 Contract.objects.filter(pk=locked.pk).update(debtor=debtor)
@@ -277,5 +294,5 @@ def _fee_to_arrear(contract, year, due, campaign):
     except ValidationError as error:
         log.warning("contract %s year %s: fee not turned into an arrear: %s", contract.pk, year, error.messages)
         return None
-    log.info("contract %s: %s year %s unpaid fee %s became an arrear", contract.pk, contract.number, year, unpaid)
+    log.info("contract %s: %s year %s unpaid fee %s became an arrear", contract.pk, contract.number, year, arrear.principal)
     return arrear

@@ -95,5 +95,10 @@ class HomeView(LoginRequiredMixin, TemplateView):
             context["ranked_count"] = len(ranked)
         else:
             context["totals"] = township_totals(villages=villages_visible_to(user))
+        if role != Role.NONE:
+            from contracts.models import Contract
+            from contracts.selectors import contract_alert_counts
+
+            context["contract_alerts"] = contract_alert_counts(Contract.objects.filter(village__in=villages_visible_to(user)))
         return context
 

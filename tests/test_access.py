@@ -5,10 +5,16 @@ without a row fails ``test_it_covers_every_url_pattern``, so access rules are de
 not forgotten.
 """
 
+from datetime import date
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from contracts.choices import AttachmentKind, ContractCategory, ContractForm, FindingKind
+from contracts.services import attachment_add, contract_create, finding_add
 from reports.services import report_build
+from tests.contracts import tiny_png
 from tests.factories import ArrearFactory, pay
 
 ROLES = ["anonymous", "staff", "other_staff", "leader", "cadre_own", "cadre_other", "admin"]
@@ -20,6 +26,7 @@ WRITE_OWN = (302, 200, 404, 403, 403, 403, 200)
 WRITE_ANY = (302, 200, 200, 403, 403, 403, 200)
 TOWNSHIP = (302, 200, 404, 200, 200, 200, 200)
 ADMIN_ONLY = (302, 403, 403, 403, 403, 403, 200)
+WRITE_OWN_REDIRECT = (302, 302, 404, 403, 403, 403, 302)  # a POST that redirects when done
 
 # url name -> (kwargs builder taking the ledger objects, expected statuses, method)
 TABLE = {
@@ -47,6 +54,18 @@ TABLE = {
     "reports:report_pdf": (lambda o: {"pk": o["report"].pk}, TOWNSHIP, "get"),
     "reports:report_xlsx": (lambda o: {"pk": o["report"].pk}, TOWNSHIP, "get"),
     "reports:report_rebuild": (lambda o: {"pk": o["report"].pk}, ADMIN_ONLY, "get"),
+    "contracts:contract_list": (None, READ_ALL, "get"),
+    "contracts:contract_add": (None, WRITE_ANY, "get"),
+    "contracts:figures": (None, READ_ALL, "get"),
+    "contracts:contract": (lambda o: {"pk": o["contract"].pk}, OWN_VILLAGE, "get"),
+    "contracts:contract_edit": (lambda o: {"pk": o["contract"].pk}, WRITE_OWN, "get"),
+    # An empty POST: the contract's page again, with the step form's errors.
+    "contracts:contract_advance": (lambda o: {"pk": o["contract"].pk}, WRITE_OWN, "post"),
+    "contracts:finding_add": (lambda o: {"pk": o["contract"].pk}, WRITE_OWN, "get"),
+    "contracts:finding_resolve": (lambda o: {"pk": o["finding"].pk}, WRITE_OWN_REDIRECT, "post"),
+    "contracts:attachment_add": (lambda o: {"pk": o["contract"].pk}, WRITE_OWN, "get"),
+    "contracts:attachment": (lambda o: {"pk": o["attachment"].pk}, OWN_VILLAGE, "get"),
+    "contracts:fee_payment_add": (lambda o: {"pk": o["contract"].pk}, WRITE_OWN, "get"),
 }
 
 
@@ -72,7 +91,20 @@ def test_it_covers_every_url_pattern():
 def ledger(arrear, staff_user, village_a, campaign):
     repayment = pay(arrear, "100.00", staff_user)
     report, _ = report_build(campaign=campaign, day=campaign.start_date)
-    return {"village": village_a, "debtor": arrear.debtor, "arrear": arrear, "repayment": repayment, "report": report}
+    contract = contract_create(
+        village=village_a, created_by=staff_user, number="DL-2025-001", counterparty_name="张三",
+        category=ContractCategory.RESERVE_LAND, subject="东岭村北坡机动地", area_mu="12.50", annual_fee="3000.00",
+        start_date=date(2020, 1, 1), end_date=date(2029, 12, 31), form=ContractForm.WRITTEN,
+    )
+    finding = finding_add(contract=contract, kind=FindingKind.PRICE_TOO_LOW, text="", recorded_by=staff_user)
+    attachment = attachment_add(
+        contract=contract, kind=AttachmentKind.CONTRACT_SCAN, uploaded_by=staff_user,
+        uploaded_file=SimpleUploadedFile("合同扫描.png", tiny_png(), content_type="image/png"),
+    )
+    return {
+        "village": village_a, "debtor": arrear.debtor, "arrear": arrear, "repayment": repayment, "report": report,
+        "contract": contract, "finding": finding, "attachment": attachment,
+    }
 
 
 @pytest.fixture
@@ -99,7 +131,7 @@ def test_it_gives_each_role_the_expected_status(client, ledger, users, name):
     assert got == dict(zip(ROLES, expected))
 
 
-@pytest.mark.parametrize("name", ["recovery:debtor_list", "recovery:arrear_list", "recovery:repayment_list"])
+@pytest.mark.parametrize("name", ["recovery:debtor_list", "recovery:arrear_list", "recovery:repayment_list", "contracts:contract_list"])
 def test_it_refuses_another_villages_list_and_export_to_a_cadre(client, ledger, other_cadre_user, name):
     client.force_login(other_cadre_user)
     village = ledger["village"].pk
