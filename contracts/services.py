@@ -57,9 +57,14 @@ def _validate(contract):
     if not (contract.counterparty_name or "").strip():
         errors["counterparty_name"] = "请填写承包方名称，或选择台账中的欠款人。"
     try:
-        date(2001, contract.fee_due_month, contract.fee_due_day)
+        date(2000, contract.fee_due_month, contract.fee_due_day)  # a leap year: 2 月 29 日 is fine
     except (TypeError, ValueError):
         errors["fee_due_day"] = "每年缴费日期无效（例如 12 月 31 日）。"
+    if isinstance(contract.start_date, date) and isinstance(contract.end_date, date) and contract.end_date < contract.start_date:
+        errors["end_date"] = "终止日期不能早于起始日期。"
+    number = (contract.number or "").strip()
+    if number and Contract.objects.filter(village_id=contract.village_id, number=number).exclude(pk=contract.pk).exists():
+        errors["number"] = "本村已有该编号的合同。"
     if errors:
         raise ValidationError(errors)
     contract.area_mu = _decimal(contract.area_mu, "area_mu", "面积")

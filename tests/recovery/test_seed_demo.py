@@ -11,6 +11,8 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from contracts.choices import ContractStatus
+from contracts.models import Contract, ContractFeePayment, ContractFinding, ContractStatusChange
 from core.money import ZERO
 from core.roles import Role, user_role
 from core.validators import validate_credit_code, validate_national_id, validate_phone
@@ -49,6 +51,14 @@ def fingerprint():
         "reversals": list(Reversal.objects.order_by("pk").values_list("repayment__submission_token", "reason", "recorded_at")),
         "write_offs": list(WriteOff.objects.order_by("pk").values_list("arrear__debtor__name", "amount", "approval_reference", "reason", "recorded_at")),
         "users": list(User.objects.order_by("username").values_list("username", "display_name", "village__code", "township__code", "is_superuser")),
+        "contracts": list(Contract.objects.order_by("pk").values_list(
+            "village__code", "number", "debtor__name", "counterparty_name", "category", "subject", "area_mu", "annual_fee",
+            "start_date", "end_date", "fee_due_month", "fee_due_day", "form", "democratic_procedure", "status",
+            "verified_area_mu", "recovered_area_mu", "renewed_from__number",
+        )),
+        "contract_history": list(ContractStatusChange.objects.order_by("pk").values_list("contract__number", "from_status", "to_status", "note")),
+        "findings": list(ContractFinding.objects.order_by("pk").values_list("contract__number", "kind", "text", "is_open")),
+        "fee_payments": list(ContractFeePayment.objects.order_by("pk").values_list("contract__number", "year", "amount", "received_on", "receipt_number")),
     }
 
 
@@ -123,7 +133,7 @@ def test_it_makes_the_same_data_from_the_same_seed():
     first = seed_and_fingerprint(villages=8, seed=7)
     second = seed_and_fingerprint(villages=8, seed=7)
 
-    assert first["repayments"] and first["debtors"]
+    assert first["repayments"] and first["debtors"] and first["contracts"] and first["fee_payments"]
     assert first == second
 
 
@@ -133,6 +143,7 @@ def test_it_makes_different_data_from_another_seed():
 
     assert first["debtors"] != other["debtors"]
     assert first["arrears"] != other["arrears"]
+    assert first["contracts"] != other["contracts"]
 
 
 def test_it_keeps_every_outstanding_equal_to_principal_less_live_repayments_and_write_offs():
@@ -242,3 +253,55 @@ def test_it_leaves_nothing_behind_when_it_fails(monkeypatch):
 def test_it_refuses_a_village_count_out_of_range():
     with pytest.raises(CommandError, match="村居数量"):
         seed(villages=0)
+
+
+def test_it_has_contracts_at_every_stage_of_the_review_in_every_village():
+    output = seed(villages=12)
+    today = timezone.localdate()
+
+    originals = Contract.objects.filter(renewed_from__isnull=True)
+    assert set(originals.values_list("status", flat=True)) == set(ContractStatus.values)
+    for village in Village.objects.all():
+        assert 2 <= originals.filter(village=village).count() <= 8, village
+    # Every move went through contract_advance, one step at a time, recorded.
+    path = [ContractStatus.TO_FIND, ContractStatus.FOUND, ContractStatus.AREA_VERIFIED, ContractStatus.INVESTIGATED]
+    for contract in originals:
+        moves = list(contract.status_changes.order_by("pk").values_list("from_status", "to_status"))
+        assert moves[0] == ("", ContractStatus.TO_FIND)
+        reached = [to for _from, to in moves]
+        expected = path[:path.index(contract.status) + 1] if contract.status in path else path + [contract.status]
+        assert reached == expected, contract
+        assert all(a == b for (_f, a), (b, _t) in zip(moves, moves[1:]))
+    terminated = originals.filter(status=ContractStatus.TERMINATED)
+    assert all(c.recovered_area_mu is not None for c in terminated)
+    for old in originals.filter(status=ContractStatus.RESIGNED):
+        new = old.renewal
+        assert new.status == ContractStatus.STANDARDISED
+        assert new.status_changes.get().note.startswith(f"由合同 {old.number} 重签")
+    assert originals.filter(verified_area_mu__isnull=False).exclude(status__in=[ContractStatus.TO_FIND, ContractStatus.FOUND]).exists()
+    assert Contract.objects.filter(renewed_from__isnull=False).exists()
+    assert ContractFinding.objects.filter(is_open=True).exists() and ContractFinding.objects.filter(is_open=False).exists()
+    assert set(Contract.objects.values_list("form", flat=True)) == {"written", "receipt_only", "oral"}
+    assert Contract.objects.filter(end_date__lt=today.replace(year=today.year - 2)).exists()  # long past
+    assert "合同" in output and "待查找" in output and "终止收回" in output
+
+
+def test_unpaid_contract_fees_become_arrears_of_the_campaign():
+    seed(villages=12)
+    campaign = Campaign.objects.get()
+    today = timezone.localdate()
+
+    fee_arrears = Arrear.objects.filter(contract__isnull=False).select_related("contract")
+    assert fee_arrears.exists()
+    for arrear in fee_arrears:
+        contract = arrear.contract
+        assert (arrear.category, arrear.campaign, arrear.village_id) == ("contract_fee", campaign, contract.village_id)
+        assert arrear.debtor_id == contract.debtor_id
+        paid = contract.fee_payments.filter(year=arrear.contract_year).aggregate(total=Sum("amount"))["total"] or ZERO
+        assert arrear.principal == contract.annual_fee - paid
+        assert arrear.incurred_on < today
+    assert Arrear.objects.filter(contract__isnull=True, campaign=campaign).exists()
+    # Every year due and not (fully) paid became an arrear; running the task again adds nothing.
+    from contracts.services import contract_fees_to_arrears
+
+    assert contract_fees_to_arrears(today=today) == []
