@@ -1,43 +1,13 @@
-import re
-import unicodedata
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from core.forms import DateInput, MoneyFormField
+from core.forms import AreaFormField, DateInput, MoneyFormField
 from recovery.models import Debtor
 
 from .choices import NEXT_STATUSES, AttachmentKind, ContractForm as ContractFormChoice, ContractStatus, FindingKind
 from .models import Contract
-
-
-class AreaFormField(forms.DecimalField):
-    """亩 with at most 2 decimals, accepting full-width digits and a trailing 亩."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_digits", 12)
-        kwargs.setdefault("decimal_places", 2)
-        kwargs.setdefault("min_value", Decimal("0"))
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
-        super().__init__(**kwargs)
-        self.error_messages.update({
-            "invalid": "请输入有效面积（亩），例如 12.50。",
-            "min_value": "面积不能为负数。",
-            "max_decimal_places": "面积最多保留两位小数。",
-            "max_digits": "面积过大。",
-            "max_whole_digits": "面积过大。",
-        })
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        text = re.sub(r"[,\s]", "", unicodedata.normalize("NFKC", str(value))).removesuffix("亩")
-        try:
-            return Decimal(text)
-        except InvalidOperation:
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
 
 
 def _fee_field(label, **kwargs):

@@ -6,37 +6,62 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 
-def normalise_amount_text(text):
-    """'１，２３４.５０元' -> '1234.50': full-width to half-width, no separators or 元."""
+def normalise_number_text(text, suffix="元"):
+    """'１，２３４.５０元' -> '1234.50': full-width to half-width, no separators or unit."""
     text = unicodedata.normalize("NFKC", str(text)).strip()
     text = re.sub(r"[,\s]", "", text)
-    return text.removesuffix("元")
+    return text.removesuffix(suffix)
 
 
-class MoneyFormField(forms.DecimalField):
-    """Yuan with at most 2 decimals, accepting 1,234.50, full-width digits and a trailing 元."""
+class LenientDecimalField(forms.DecimalField):
+    """A decimal as people type it: 1,234.50, full-width digits, a trailing unit."""
+
+    suffix = ""
+    noun = "数值"
+    example = "1234.50"
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_digits", 14)
         kwargs.setdefault("decimal_places", 2)
-        kwargs.setdefault("min_value", Decimal("0.01"))
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
         super().__init__(**kwargs)
         self.error_messages.update({
-            "invalid": "请输入有效金额，例如 1234.50。",
-            "min_value": "金额必须大于 0。",
-            "max_decimal_places": "金额最多保留两位小数（分）。",
-            "max_digits": "金额过大。",
-            "max_whole_digits": "金额过大。",
+            "invalid": f"请输入有效{self.noun}，例如 {self.example}。",
+            "max_decimal_places": f"{self.noun}最多保留两位小数。",
+            "max_digits": f"{self.noun}过大。",
+            "max_whole_digits": f"{self.noun}过大。",
         })
 
     def to_python(self, value):
         if value in self.empty_values:
             return None
         try:
-            return Decimal(normalise_amount_text(value))
+            return Decimal(normalise_number_text(value, self.suffix))
         except InvalidOperation:
             raise ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class MoneyFormField(LenientDecimalField):
+    """Yuan with at most 2 decimals (分), more than 0."""
+
+    suffix, noun, example = "元", "金额", "1234.50"
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", Decimal("0.01"))
+        super().__init__(**kwargs)
+        self.error_messages.update({"min_value": "金额必须大于 0。", "max_decimal_places": "金额最多保留两位小数（分）。"})
+
+
+class AreaFormField(LenientDecimalField):
+    """亩 with at most 2 decimals, not negative."""
+
+    suffix, noun, example = "亩", "面积（亩）", "12.50"
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 12)
+        kwargs.setdefault("min_value", Decimal("0"))
+        super().__init__(**kwargs)
+        self.error_messages.update({"min_value": "面积不能为负数。"})
 
 
 class DateInput(forms.DateInput):
