@@ -1,5 +1,3 @@
-from copy import copy
-
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
@@ -10,9 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import format_html
 from django.views import View
 from django.views.generic import TemplateView
-from openpyxl import Workbook
 
-from core.exports import Ratio, rows_to_workbook, workbook_response
+from core.exports import Ratio, sheets_to_workbook, workbook_response
 from core.forms import apply_service_errors
 from core.money import ZERO, fmt_yuan
 from core.roles import can_write
@@ -286,31 +283,6 @@ def _figure_rows(figures):
             row += [count, area]
         rows.append(row)
     return rows
-
-
-def _copy_sheet(source, target):
-    for row in source.iter_rows():
-        for cell in row:
-            new = target.cell(row=cell.row, column=cell.column, value=cell.value)
-            if cell.has_style:
-                new.font, new.fill, new.alignment = copy(cell.font), copy(cell.fill), copy(cell.alignment)
-                new.number_format = cell.number_format
-    for key, dimension in source.column_dimensions.items():
-        target.column_dimensions[key].width = dimension.width
-    target.freeze_panes = source.freeze_panes
-    target.print_title_rows = "1:1"
-    target.page_setup.orientation = source.page_setup.orientation
-    target.page_setup.fitToWidth, target.page_setup.fitToHeight = source.page_setup.fitToWidth, source.page_setup.fitToHeight
-    target.sheet_properties.pageSetUpPr.fitToPage = True
-
-
-def sheets_to_workbook(sheets):
-    """``[(title, rows), ...]`` -> one workbook, each sheet laid out by ``rows_to_workbook``."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for title, rows in sheets:
-        _copy_sheet(rows_to_workbook(rows, title).active, workbook.create_sheet(title[:31]))
-    return workbook
 
 
 def _levels(figures):

@@ -49,6 +49,21 @@ def rows_to_workbook(rows, title):
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = title[:31]
+    write_sheet(sheet, rows)
+    return workbook
+
+
+def sheets_to_workbook(sheets):
+    """``[(title, rows), ...]`` -> one workbook with a sheet each."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, rows in sheets:
+        write_sheet(workbook.create_sheet(title[:31]), rows)
+    return workbook
+
+
+def write_sheet(sheet, rows):
+    """Writes header + rows: bold frozen header, number formats, widths, print set-up."""
     widths = {}
     for row_index, row in enumerate(rows, start=1):
         for col_index, value in enumerate(row, start=1):
@@ -76,7 +91,6 @@ def rows_to_workbook(rows, title):
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    return workbook
 
 
 def workbook_response(workbook, filename):
