@@ -1,0 +1,726 @@
+"""Reading the values of messy ledger cells, for the import of villages' Excel ledgers.
+
+Every function takes a value as openpyxl gives it (``str``, ``int``, ``float``, ``Decimal``,
+``datetime``, ``date``, ``None``; also ``bool``/``time``/``timedelta``, which are refused
+where they make no sense) and returns the parsed value or raises :class:`CellError` with a
+Chinese message that says what is wrong. What cannot be read is an error, never a guess.
+The functions touch no database; the importer adds sheet, row and column to the message.
+
+Rules decided here (each has tests in ``tests/core/test_cells.py``):
+
+Amounts (:func:`parse_amount`)
+    Text may carry spaces, full-width digits and punctuation, thousands separators (``,`` or
+    ``，``) in correct groups of three, a leading ``¥``/``￥`` and a trailing ``元``, ``万元``
+    or ``万``. ``万``/``万元`` is multiplied by 10000 exactly. In a 万元 column (``unit="万元"``)
+    a bare number is 万元; a cell that says ``元`` there contradicts its column and is refused.
+    A float from Excel is first cut to what Excel itself holds and shows, 15 significant
+    digits, and never finer than 9 decimal places: ``1234.5600000001`` and
+    ``0.30000000000000004`` are noise and read as 1234.56 and 0.30, while ``1234.567`` or
+    ``1234.5600001`` really have more than two decimals and are refused. In yuan the result
+    must have at most two decimals (分), be at most 999,999,999,999.99 (``MoneyField``), not
+    be negative, and, when ``positive`` (the default), be more than zero.
+
+Dates (:func:`parse_date`)
+    Excel dates (the time of day is dropped), and text ``2019-5-13``, ``2019/05/13``,
+    ``2019.5.13`` (one separator throughout), ``2019年5月13日``/``号``, ``20190513``, also
+    with full-width characters or a trailing ``00:00:00``; an 8-digit number cell
+    ``20190513`` too. Years must have four digits and lie in 1950-2099; dates that do not
+    exist (2019-2-30) are refused. A number such as 43598 in a date column (an Excel date
+    serial whose cell lost its date format) is refused: which day it is would be a guess.
+
+Identity numbers (:func:`parse_national_id`)
+    Excel keeps 15 significant digits (LibreOffice and openpyxl about as many), so an 18-digit
+    身份证号 typed into a number cell comes back as a float, or as an int ending in ``000``,
+    with its last digits lost. Both are refused with a message to format the column as text.
+    An int with all 18 digits (written by a program, not rounded) is read like text.
+
+Text and names (:func:`parse_text`, :func:`parse_name`)
+    Full-width ASCII becomes ASCII, Chinese punctuation stays; a name also loses the spaces
+    that pad it between Chinese characters (``李  四`` -> ``李四``).
+
+Notes under a table (:func:`looks_like_note`)
+    See the function's docstring; :func:`is_blank_row` for blank rows.
+
+Headers (:func:`find_header_row`)
+    A header cell is normalised (NFKC, whitespace and newlines removed, a leading ``*``
+    dropped, units in brackets taken apart) and must equal one of the names in
+    :data:`HEADER_SYNONYMS` for the wanted header; there is no partial matching. A money
+    column's unit is the one its header states, else the one stated above the table
+    (:func:`stated_unit`), else 元.
+"""
+
+import math
+import re
+import unicodedata
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+from itertools import islice
+from typing import NamedTuple
+
+from django.core.exceptions import ValidationError
+from openpyxl.utils import get_column_letter
+
+from core.money import CENT, WAN
+from core.validators import mask_national_id, mask_phone, validate_national_id, validate_phone
+
+YUAN = "元"
+WAN_YUAN = "万元"
+UNITS = (YUAN, WAN_YUAN)
+
+MAX_AMOUNT = Decimal("999999999999.99")  # MoneyField: 14 digits, 2 of them decimals
+MIN_YEAR, MAX_YEAR = 1950, 2099
+
+AMOUNT_FORMS = "1234.50、1,234.50、1234.50元、12.3万元"
+DATE_FORMS = "Excel 日期、2019-5-13、2019/5/13、2019.5.13、2019年5月13日（或13号）、20190513"
+TEXT_FORMAT_HINT = "请把该列设置为“文本”格式后重新填写"
+
+
+class CellError(ValueError):
+    """A cell that cannot be read; ``message`` is Chinese and says what is wrong."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self):
+        return self.message
+
+
+class HeaderError(CellError):
+    """The header row was not found, or is ambiguous.
+
+    ``missing``: the wanted headers not found in the closest row; ``row``: that row's index
+    (0-based, into the rows given), or None when no row had any wanted header.
+    """
+
+    def __init__(self, message, *, missing=(), row=None):
+        super().__init__(message)
+        self.missing = list(missing)
+        self.row = row
+
+
+# ---- text normalisation --------------------------------------------------------------
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+# Full-width forms of ASCII (U+FF01-FF5E) become ASCII, except the marks that are proper
+# Chinese punctuation (GB/T 15834) and belong in Chinese text as they are.
+_CHINESE_PUNCTUATION = "！（），：；？"
+_TEXT_TABLE = {
+    code: chr(code - 0xFEE0)
+    for code in range(0xFF01, 0xFF5F)
+    if chr(code) not in _CHINESE_PUNCTUATION
+}
+_TEXT_TABLE.update({0x3000: " ", 0x00A0: " ", **_INVISIBLE})
+
+
+def _nfkc(text):
+    """NFKC (full-width digits, letters and punctuation to ASCII) without invisible marks."""
+    return unicodedata.normalize("NFKC", str(text)).translate(_INVISIBLE)
+
+
+def _compact(text):
+    """NFKC with every whitespace character (spaces, newlines, ideographic space) removed."""
+    return re.sub(r"\s+", "", _nfkc(text))
+
+
+def _show(value, limit=30):
+    """A cell value as the user saw it, for an error message."""
+    if isinstance(value, datetime):
+        text = value.date().isoformat() if value.time() == time(0) else value.strftime("%Y-%m-%d %H:%M:%S")
+    elif isinstance(value, date):
+        text = value.isoformat()
+    elif isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        text = str(int(value))
+    else:
+        text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def is_blank(value):
+    """None, or text with nothing but whitespace (any width) in it."""
+    if value is None:
+        return True
+    return isinstance(value, str) and not _compact(value)
+
+
+def _blank(required, noun, empty):
+    if required:
+        raise CellError(f"{noun}不能为空。")
+    return empty
+
+
+def _is_formula(text):
+    return text.lstrip().startswith("=")
+
+
+def _formula_error(noun, value):
+    return CellError(f"{noun}单元格是公式“{_show(value)}”，没有读到它的计算结果：请在 Excel 中打开并保存后再导入，或改填数值。")
+
+
+# ---- amounts ---------------------------------------------------------------------------
+
+_AMOUNT_RE = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+_UNIT_SUFFIXES = (("万元", WAN_YUAN), ("万", WAN_YUAN), ("元", YUAN))
+
+
+def _decimal_from_float(number):
+    """An Excel float as the Decimal Excel shows: 15 significant digits, at most 9 decimals.
+
+    ``1234.5600000001`` -> ``1234.560000000``; ``1234.567`` stays ``1234.567000000``.
+    """
+    exact = Decimal(repr(number))
+    if not exact:
+        return Decimal(0)
+    exponent = max(-9, exact.adjusted() - 14)
+    return exact.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_EVEN)
+
+
+def _amount_from_text(value, unit):
+    text = _compact(value)
+    if text.startswith("="):
+        raise _formula_error("金额", value)
+    text = text.removeprefix("¥")
+    cell_unit = None
+    for suffix, suffix_unit in _UNIT_SUFFIXES:
+        if text.endswith(suffix):
+            text, cell_unit = text[: -len(suffix)], suffix_unit
+            break
+    negative = text[:1] in ("-", "−")
+    digits = text[1:] if negative else text
+    if not _AMOUNT_RE.fullmatch(digits):
+        raise CellError(f"无法识别的金额：“{_show(value)}”。可以写成 {AMOUNT_FORMS}。")
+    if cell_unit == YUAN and unit == WAN_YUAN:
+        raise CellError(f"金额单位与列不符：本列以万元为单位，单元格却写着“{_show(value)}”，请统一单位。")
+    number = Decimal(digits.replace(",", ""))
+    return (-number if negative else number), cell_unit or unit
+
+
+def parse_amount(value, *, unit=YUAN, positive=True, required=True):
+    """A money cell -> Decimal yuan with 2 places.
+
+    ``unit``: the column's unit, ``"元"`` or ``"万元"`` (see :func:`find_header_row`).
+    ``positive``: refuse zero (negative amounts are always refused: a ledger holds none).
+    ``required=False``: a blank cell gives None instead of an error.
+    """
+    if unit not in UNITS:
+        raise ValueError(f"unit must be one of {UNITS}, not {unit!r}")
+    if is_blank(value):
+        return _blank(required, "金额", None)
+    cell_unit = unit
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
+        raise CellError(f"无法识别的金额：“{_show(value)}”。可以写成 {AMOUNT_FORMS}。")
+    if isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise CellError(f"无法识别的金额：“{_show(value)}”。")
+        number = _decimal_from_float(value)
+    elif isinstance(value, Decimal):
+        if not value.is_finite():
+            raise CellError(f"无法识别的金额：“{_show(value)}”。")
+        number = value
+    else:
+        number, cell_unit = _amount_from_text(value, unit)
+
+    yuan = number * WAN if cell_unit == WAN_YUAN else number
+    shown = _show(value)
+    if yuan < 0:
+        raise CellError(f"金额不能为负数：“{shown}”。")
+    if yuan > MAX_AMOUNT:
+        raise CellError(f"金额过大：“{shown}”，最多 999,999,999,999.99 元。")
+    if positive and yuan == 0:
+        raise CellError(f"金额必须大于 0：“{shown}”。")
+    if yuan != yuan.quantize(CENT):
+        if cell_unit == WAN_YUAN:
+            raise CellError(f"金额“{shown}”（万元）换算成元是 {yuan.normalize():f} 元，超过两位小数（分）。")
+        raise CellError(f"金额最多两位小数（分）：“{shown}”。")
+    return yuan.quantize(CENT)
+
+
+# ---- dates -----------------------------------------------------------------------------
+
+_DATE_RES = (
+    re.compile(r"(?P<y>\d{4})(?P<sep>[-./])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})"),
+    re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})[日号]?"),
+    re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})"),
+)
+_TIME_SUFFIX_RE = re.compile(r"\s+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
+_SHORT_YEAR_RE = re.compile(r"\d{2}([-./])\d{1,2}\1\d{1,2}|\d{2}年\d{1,2}月\d{1,2}[日号]?|\d{6}")
+
+
+def _integral_text(number):
+    """``20190513.0`` -> ``"20190513"``; a number with a fraction (or inf, NaN) -> None."""
+    if isinstance(number, float) and not math.isfinite(number):
+        return None
+    if isinstance(number, Decimal) and not number.is_finite():
+        return None
+    return str(int(number)) if number == int(number) else None
+
+
+def _date_error(value):
+    return CellError(f"无法识别的日期：“{_show(value)}”。可用的写法：{DATE_FORMS}。")
+
+
+def _checked_date(year, month, day, value):
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise CellError(f"日期的年份不合理：“{_show(value)}”，应在 {MIN_YEAR} 至 {MAX_YEAR} 年之间。")
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise CellError(f"日期不存在：“{_show(value)}”，请核对月份和日。") from None
+
+
+def parse_date(value, *, required=True):
+    """A date cell -> ``date``; ``required=False``: a blank cell gives None."""
+    if is_blank(value):
+        return _blank(required, "日期", None)
+    if isinstance(value, datetime):
+        return _checked_date(value.year, value.month, value.day, value)
+    if isinstance(value, date):
+        return _checked_date(value.year, value.month, value.day, value)
+    if isinstance(value, bool) or isinstance(value, (time, timedelta)):
+        raise _date_error(value)
+    if isinstance(value, (int, float, Decimal)):
+        digits = _integral_text(value)
+        if digits is not None and len(digits) == 8:
+            return parse_date(digits)
+        raise CellError(
+            f"日期单元格里是数字“{_show(value)}”，无法判断是哪一天：请把该列设置为日期格式，"
+            f"或写成 2019-5-13。"
+        )
+    if not isinstance(value, str):
+        raise _date_error(value)
+    if _is_formula(value):
+        raise _formula_error("日期", value)
+    text = _TIME_SUFFIX_RE.sub("", _nfkc(value).strip())
+    text = re.sub(r"\s+", "", text)
+    for pattern in _DATE_RES:
+        match = pattern.fullmatch(text)
+        if match:
+            return _checked_date(int(match["y"]), int(match["m"]), int(match["d"]), value)
+    if _SHORT_YEAR_RE.fullmatch(text):
+        raise CellError(f"日期的年份要写全四位：“{_show(value)}”，例如 2019-5-13。")
+    raise _date_error(value)
+
+
+# ---- text ------------------------------------------------------------------------------
+
+
+def parse_text(value, *, max_length=None):
+    """A text cell -> stripped ``str``; None or blank -> ``""``.
+
+    Full-width ASCII letters, digits and symbols become ASCII (``Ａ１－３`` -> ``A1-3``);
+    Chinese punctuation (，（）：；！？ and 。、“” …) stays as written. Numbers read as Excel
+    shows them (``3.0`` -> ``"3"``), dates as ``2019-05-13``.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        text = "TRUE" if value else "FALSE"
+    elif isinstance(value, (int, float, datetime, date)):
+        text = _show(value, limit=10**6)
+    else:
+        text = unicodedata.normalize("NFC", str(value)).translate(_TEXT_TABLE)
+        text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if max_length is not None and len(text) > max_length:
+        raise CellError(f"内容过长：最多 {max_length} 个字，这里有 {len(text)} 个字（“{_show(text, 15)}”）。")
+    return text
+
+
+_CJK = r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]"
+_SPACE_BETWEEN_CJK_RE = re.compile(rf"(?<={_CJK})\s+(?={_CJK})")
+
+
+def parse_name(value, *, noun="姓名", max_length=100, required=True):
+    """A name cell (person or organisation) -> text as :func:`parse_text`, with the spaces
+    that pad a name between Chinese characters removed (``李　四`` -> ``李四``, so the same
+    debtor matches) and other runs of spaces made one. ``required=False``: blank gives ``""``.
+    """
+    text = parse_text(value, max_length=None)
+    text = _SPACE_BETWEEN_CJK_RE.sub("", text)
+    text = re.sub(r"\s+", " ", text)
+    if not text:
+        return _blank(required, noun, "")
+    return parse_text(text, max_length=max_length)
+
+
+# ---- identity numbers and phones -------------------------------------------------------
+
+_SCIENTIFIC_RE = re.compile(r"\d(?:\.\d+)?E\+?\d+")
+
+
+def _id_as_number_error(value):
+    return CellError(
+        f"身份证号被 Excel 存成了数字（“{_show(value)}”）：Excel 只保留 15 位有效数字，"
+        f"后几位已经丢失。{TEXT_FORMAT_HINT}。"
+    )
+
+
+def parse_national_id(value, *, required=True):
+    """A 身份证号 cell -> 18 characters, upper-case X; ``required=False``: blank gives ``""``.
+
+    Error messages show the number masked (370102********1234): they may be kept in logs.
+    """
+    if is_blank(value):
+        return _blank(required, "身份证号", "")
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise CellError("身份证号应为18位：前17位为数字，最后一位为数字或X。")
+    if isinstance(value, float):
+        raise _id_as_number_error(value)
+    if isinstance(value, int):
+        text = str(value)
+        if len(text) == 18 and text.endswith("000"):
+            raise _id_as_number_error(value)
+    else:
+        text = _compact(value).removeprefix("'").upper()
+        if _SCIENTIFIC_RE.fullmatch(text):
+            raise _id_as_number_error(value)
+    try:
+        validate_national_id(text)
+    except ValidationError as error:
+        raise CellError(f"身份证号“{mask_national_id(text)}”（{len(text)}位）有误：{error.messages[0]}") from None
+    return text
+
+
+_MOBILE_RE = re.compile(r"1[3-9]\d{9}")
+_SEVERAL_PHONES_RE = re.compile(r"[/、,;|]")
+
+
+def parse_phone(value, *, required=True):
+    """A phone cell -> mobile ``13812345678`` or landline ``0539-1234567`` (hyphen as written).
+
+    Spaces and hyphens inside a mobile number and a ``+86`` in front are dropped; a landline
+    area code in brackets, ``(0539)1234567``, becomes ``0539-1234567``. One number per cell.
+    ``required=False``: a blank cell gives ``""``.
+    """
+    if is_blank(value):
+        return _blank(required, "电话号码", "")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise CellError(f"电话号码格式不正确：“{_show(value)}”。手机号11位，座机如 0539-1234567。")
+    if isinstance(value, int):
+        text = str(value)
+        if not _MOBILE_RE.fullmatch(text) and 6 <= len(text) <= 11 and not text.startswith("0"):
+            raise CellError(
+                f"电话号码被 Excel 存成了数字（“{mask_phone(text)}”），座机区号前的 0 会丢失。"
+                f"{TEXT_FORMAT_HINT}。"
+            )
+    else:
+        text = _nfkc(value).strip()
+    several = [part for part in _SEVERAL_PHONES_RE.split(text) if part.strip()]
+    if len(several) > 1:
+        raise CellError(f"一个单元格只能填一个电话号码，这里有 {len(several)} 个。其他号码请写在备注里。")
+    compact = re.sub(r"[\s\-]", "", text)
+    compact = re.sub(r"^(?:\+86|0086)(?=1\d{10}$)", "", compact)
+    if _MOBILE_RE.fullmatch(compact):
+        return compact
+    landline = re.sub(r"\s", "", text)
+    landline = re.sub(r"^\((0\d{2,3})\)-?", r"\1-", landline)
+    try:
+        validate_phone(landline)
+    except ValidationError:
+        raise CellError(
+            f"电话号码格式不正确：“{mask_phone(compact)}”（{len(compact)}位）。手机号11位，座机如 0539-1234567。"
+        ) from None
+    return landline
+
+
+# ---- choices ---------------------------------------------------------------------------
+
+
+def _choice_key(text):
+    return _compact(text).lower()
+
+
+def parse_choice(value, choices, *, noun="选项", aliases=None, required=True):
+    """A cell holding a choice's Chinese label -> the ``TextChoices`` member.
+
+    ``parse_choice(" 以物抵债 ", RepaymentKind)`` -> ``RepaymentKind.IN_KIND``. Spaces (of any
+    width) and full-width forms are ignored; nothing else is: no partial or fuzzy matching.
+    ``aliases``: other labels a ledger uses, ``{"银行转账": RepaymentKind.TRANSFER}``.
+    ``noun`` names the column in the message. ``required=False``: a blank cell gives None.
+    """
+    if is_blank(value):
+        if required:
+            raise CellError(f"{noun}不能为空，可填：{'、'.join(choices.labels)}。")
+        return None
+    table = {_choice_key(member.label): member for member in choices}
+    for alias, target in (aliases or {}).items():
+        key, member = _choice_key(alias), choices(target)
+        if table.setdefault(key, member) != member:
+            raise ValueError(f"alias {alias!r} is already the label of {table[key]!r}")
+    member = table.get(_choice_key(value)) if isinstance(value, str) else None
+    if member is None:
+        raise CellError(f"无法识别的{noun}：“{_show(value)}”。可填：{'、'.join(choices.labels)}。")
+    return member
+
+
+# ---- rows: blank, notes ----------------------------------------------------------------
+
+NOTE_PREFIXES = (
+    "注", "备注", "说明", "附注", "附:", "制表", "填表", "填报", "报送", "审核", "复核",
+    "负责人", "经办人", "会计", "出纳", "村委会", "村支部", "单位:",
+)
+TOTAL_PREFIXES = ("合计", "总计", "小计", "共计")
+NOTE_SENTENCE_MARKS = ("。", ";", "!", "?")
+NOTE_MIN_LENGTH = 30
+
+
+def is_blank_row(values):
+    """True when every cell of the row is blank (None or only whitespace); so is ``()``."""
+    return all(is_blank(value) for value in values)
+
+
+def looks_like_note(values):
+    """True for a row that is a note under the table, not data (to skip, not to import).
+
+    The rule, on the row's non-blank cells (text compared without spaces, full-width forms
+    as ASCII):
+
+    1. a totals row: the first non-blank cell is text starting with 合计/总计/小计/共计,
+       whatever the other cells hold (``["合计", None, 12345.6]``);
+    2. a note or signature line: the first non-blank cell is text starting with one of
+       :data:`NOTE_PREFIXES` (注, 备注, 说明, 制表, 审核, 负责人…) and every non-blank cell
+       is text (``["制表人：张三", None, "审核：李四"]``);
+    3. a sentence: the only non-blank cell is text that has a sentence mark (。；！？) or is
+       at least 30 characters long.
+
+    Anything else is data, so a short name alone on a row is reported as an incomplete row
+    rather than skipped. A blank row is not a note (see :func:`is_blank_row`).
+    """
+    cells = [value for value in values if not is_blank(value)]
+    if not cells or not isinstance(cells[0], str):
+        return False
+    first = _compact(cells[0])
+    if first.startswith(TOTAL_PREFIXES):
+        return True
+    if first.startswith(NOTE_PREFIXES) and all(isinstance(value, str) for value in cells):
+        return True
+    if len(cells) == 1:
+        return any(mark in first for mark in NOTE_SENTENCE_MARKS) or len(first) >= NOTE_MIN_LENGTH
+    return False
+
+
+# ---- the header row --------------------------------------------------------------------
+
+HEADER_SYNONYMS = {
+    "姓名": ("姓名", "姓名/名称", "欠款人", "欠款人姓名", "欠款人名称", "户名", "户主姓名",
+             "债务人", "债务人姓名", "欠款单位", "名称"),
+    "身份证号": ("身份证号", "身份证号码", "证件号", "证件号码", "身份证", "公民身份号码", "身份证件号码"),
+    "统一社会信用代码": ("统一社会信用代码", "社会信用代码", "信用代码"),
+    "联系电话": ("联系电话", "电话", "电话号码", "手机", "手机号", "手机号码", "联系方式"),
+    "地址": ("地址", "住址", "家庭住址", "联系地址"),
+    "村居": ("村居", "村", "村名", "社区村", "所属村", "村庄"),
+    "类别": ("类别", "欠款类别", "欠款类型", "款项类别", "欠款性质"),
+    "说明": ("说明", "欠款说明", "欠款事由", "事由", "摘要", "欠款原因"),
+    "发生日期": ("发生日期", "日期", "借款日期", "欠款日期", "发生时间", "形成日期", "形成时间", "欠款时间"),
+    "欠款金额": ("欠款金额", "金额", "欠款额", "欠款数额", "欠款数", "欠款"),
+    "尚欠金额": ("尚欠金额", "欠款余额", "余额", "尚欠"),
+    "还款金额": ("还款金额", "还款额", "清收金额", "收回金额", "收款金额", "金额"),
+    "收款日期": ("收款日期", "还款日期", "还款时间", "清收日期", "收款时间", "日期"),
+    "还款方式": ("还款方式", "方式", "清收方式", "收款方式"),
+    "收据号": ("收据号", "收据编号", "收据号码", "票据号"),
+    "备注": ("备注", "备注/凭据"),
+}
+"""Wanted header -> the names a ledger uses for it, compared after :func:`_header_parts`.
+A wanted header not in the table matches only its own name."""
+
+MONEY_HEADERS = frozenset({"欠款金额", "尚欠金额", "还款金额"})
+"""Headers whose column carries a unit (元 or 万元)."""
+
+_BRACKETS_RE = re.compile(r"[(\[【〔]([^)\]】〕]*)[)\]】〕]")
+_UNIT_TEXT_RE = re.compile(r"(?:单位:?)?(万元|元)")
+_STATED_UNIT_RE = re.compile(r"单位[:为是]?(万元|元)(?![/每])|以(万元|元)作?为单位")
+_TITLE_UNIT_RE = re.compile(r"\((万元|元)\)$")
+
+
+class HeaderMatch(NamedTuple):
+    """Where the header row is and what it says.
+
+    ``row``: index of the header row in the rows given (0-based; data starts at ``row + 1``);
+    ``columns``: wanted header -> column index (0-based, into each row tuple);
+    ``units``: money header (:data:`MONEY_HEADERS`) found -> ``"元"`` or ``"万元"``.
+    """
+
+    row: int
+    columns: dict
+    units: dict
+
+
+def _header_parts(value):
+    """``"欠款金额\\n（万元）"`` -> ``("欠款金额", "万元")``; a cell with no header -> None.
+
+    The unit is what a bracket, or a ``/`` part, says; ``"?"`` when a bracket mentions 元 in
+    a way that is not plainly 元 or 万元 (``"金额(元/万元)"``).
+    """
+    if value is None or (isinstance(value, str) and is_blank(value)):
+        return None
+    text = _compact(value).lstrip("*※").rstrip(":")
+    unit = None
+    for inside in _BRACKETS_RE.findall(text):
+        match = _UNIT_TEXT_RE.fullmatch(inside)
+        if match:
+            unit = match[1]
+        elif "元" in inside:
+            unit = "?"
+    base = _BRACKETS_RE.sub("", text)
+    head, slash, tail = base.rpartition("/")
+    if slash and _UNIT_TEXT_RE.fullmatch(tail):
+        base, unit = head, _UNIT_TEXT_RE.fullmatch(tail)[1]
+    return base, unit
+
+
+def _names_for(header):
+    return {_compact(name) for name in HEADER_SYNONYMS.get(header, (header,))} | {_compact(header)}
+
+
+def _match_header(base, header):
+    """Does a header cell's base text name ``header``? Money headers may end in 元/万元."""
+    names = _names_for(header)
+    if base in names:
+        return True, None
+    if header in MONEY_HEADERS:
+        for suffix in ("万元", "元"):
+            if base.endswith(suffix) and base[: -len(suffix)] in names:
+                return True, suffix
+    return False, None
+
+
+def _match_row(row, wanted):
+    """wanted header -> [(column, unit)] of the cells in ``row`` naming it."""
+    found = {header: [] for header in wanted}
+    parts = [_header_parts(value) for value in row]
+    for column, part in enumerate(parts):
+        if part is None:
+            continue
+        base, unit = part
+        for header in wanted:
+            matched, suffix_unit = _match_header(base, header)
+            if matched:
+                found[header].append((column, unit or suffix_unit))
+    return found
+
+
+def _cell_name(row, column):
+    """``“欠款金额(元/万元)”（第B列）``."""
+    return f"“{_show(row[column])}”（第{get_column_letter(column + 1)}列）"
+
+
+def _resolve(row_index, row, found):
+    """One column per header, or a HeaderError naming the clash."""
+    columns, units = {}, {}
+    for header, hits in found.items():
+        if not hits:
+            continue
+        if len(hits) > 1:
+            exact = [hit for hit in hits if _header_parts(row[hit[0]])[0] == _compact(header)]
+            if len(exact) != 1:
+                names = "、".join(_cell_name(row, column) for column, _ in hits)
+                raise HeaderError(
+                    f"第{row_index + 1}行表头有多列都可作“{header}”：{names}。"
+                    f"请只保留一列，或把要导入的那列改名为“{header}”。",
+                    row=row_index,
+                )
+            hits = exact
+        columns[header], units[header] = hits[0]
+    by_column = {}
+    for header, column in columns.items():
+        by_column.setdefault(column, []).append(header)
+    for column, headers in by_column.items():
+        if len(headers) > 1:
+            wanted = "还是".join(f"“{header}”" for header in headers)
+            raise HeaderError(
+                f"第{row_index + 1}行{_cell_name(row, column)}无法判断是{wanted}，请改成其中一个列名。",
+                row=row_index,
+            )
+    return columns, units
+
+
+def _units_stated(values, *, title=False):
+    texts = [_compact(value) for value in values if isinstance(value, str)]
+    units = {match[1] or match[2] for text in texts for match in _STATED_UNIT_RE.finditer(text)}
+    if title:
+        units |= {match[1] for text in texts for match in [_TITLE_UNIT_RE.search(text)] if match}
+    return units
+
+
+def stated_unit(values):
+    """The money unit a row's text states, ``"元"``, ``"万元"`` or None.
+
+    Recognised: ``单位：万元``, ``单位为万元``, ``金额单位是元``, ``以万元为单位`` (but not
+    ``单位：元/亩``, a rate). :func:`find_header_row` applies it to the rows above the header;
+    the importer should apply it to the notes under the table too, and refuse the sheet when a
+    note says 万元 and the money column was read as 元 (or the other way round).
+    Raises :class:`CellError` when the row states both.
+    """
+    units = _units_stated(values)
+    if len(units) > 1:
+        raise CellError("同一行里既写了“单位：元”又写了“单位：万元”，无法判断金额的单位。")
+    return units.pop() if units else None
+
+
+def _sheet_unit(rows, header_row, columns):
+    """The unit stated above the table (a title ending in ``（万元）`` counts there), or
+    beside the headers in the header row."""
+    above = [value for row in rows[:header_row] for value in row]
+    beside = [value for column, value in enumerate(rows[header_row]) if column not in columns.values()]
+    units = _units_stated(above, title=True) | _units_stated(beside)
+    if len(units) > 1:
+        raise HeaderError("表格上方同时写了“单位：元”和“单位：万元”，无法判断金额的单位。", row=header_row)
+    return units.pop() if units else None
+
+
+def find_header_row(rows, required_headers, *, optional_headers=(), max_scan=20):
+    """Find the header row among the first ``max_scan`` rows -> :class:`HeaderMatch`.
+
+    ``rows``: row tuples of cell values, as ``sheet.iter_rows(values_only=True)`` gives them
+    (a merged title's value is in its first cell, the rest are None); an iterator is consumed
+    up to ``max_scan`` rows, so pass a list or iterate the sheet again. The header row is the
+    first that names every required header (by :data:`HEADER_SYNONYMS`); optional headers
+    are located when present. Money headers get the unit their header cell states
+    (``欠款金额（万元）``, ``金额/万元``), else the unit stated above the table or beside the
+    headers (``单位：万元``, a title ending in ``（万元）``; see :func:`stated_unit`), else 元.
+
+    Raises :class:`HeaderError` naming the missing headers, when two columns could be the
+    same header, when one column could be two wanted headers, or when a unit is unclear.
+    """
+    rows = [tuple(row) for row in islice(rows, max_scan)]
+    required = list(dict.fromkeys(required_headers))
+    wanted = required + [header for header in dict.fromkeys(optional_headers) if header not in required]
+    best_row, best_missing = None, required
+    for index, row in enumerate(rows):
+        found = _match_row(row, wanted)
+        missing = [header for header in required if not found[header]]
+        if not missing:
+            columns, units = _resolve(index, row, found)
+            sheet_unit = _sheet_unit(rows, index, columns)
+            money = {}
+            for header, column in columns.items():
+                if header not in MONEY_HEADERS:
+                    continue
+                unit = units[header] or sheet_unit or YUAN
+                if unit == "?":
+                    raise HeaderError(
+                        f"无法判断{_cell_name(row, column)}的单位：请写成“{header}（元）”或“{header}（万元）”。",
+                        row=index,
+                    )
+                money[header] = unit
+            return HeaderMatch(index, columns, money)
+        if len(missing) < len(best_missing):
+            best_row, best_missing = index, missing
+    message = f"没有找到表头：前 {len(rows)} 行中没有一行同时含有 {_quoted(required)}。"
+    if best_row is not None:
+        message += f"最接近的是第{best_row + 1}行，缺少 {_quoted(best_missing)}。"
+    hints = [
+        f"“{header}”可写作：" + "、".join(HEADER_SYNONYMS[header])
+        for header in best_missing
+        if header in HEADER_SYNONYMS
+    ]
+    if hints:
+        message += "；".join(hints) + "。"
+    raise HeaderError(message, missing=best_missing, row=best_row)
+
+
+def _quoted(headers):
+    return "、".join(f"“{header}”" for header in headers)
