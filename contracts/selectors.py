@@ -6,15 +6,18 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Count, DecimalField, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.money import ZERO, ratio, to_money
 from recovery.choices import CASH_KINDS, OFFSET_KINDS
-from recovery.models import Repayment
+from recovery.models import Arrear, Repayment
 
 from .choices import INVESTIGATED_OR_LATER, OUTCOMES, VERIFIED_OR_LATER, ContractCategory, ContractStatus
-from .models import Contract
+from .models import Contract, ContractFinding
+
+MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 DEFINITIONS = [
     ("合同查找率", "状态为“已查找”及以后的合同数 ÷ 登记的合同总数"),
@@ -152,3 +155,17 @@ def contract_alert_counts(contracts, days=90):
     }
 
 
+def contracts_for_list(contracts):
+    """Contracts with their village, open findings and unpaid fee arrears, one query."""
+    open_findings = (
+        ContractFinding.objects.filter(contract=OuterRef("pk"), is_open=True)
+        .order_by().values("contract").annotate(n=Count("pk")).values("n")
+    )
+    fees_outstanding = (
+        Arrear.objects.filter(contract=OuterRef("pk"))
+        .order_by().values("contract").annotate(total=Sum("outstanding")).values("total")
+    )
+    return contracts.select_related("village").annotate(
+        open_findings=Coalesce(Subquery(open_findings, output_field=IntegerField()), Value(0)),
+        fees_outstanding=Coalesce(Subquery(fees_outstanding, output_field=MONEY), Value(ZERO), output_field=MONEY),
+    )

@@ -1,8 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.db.models import Count, DecimalField, IntegerField, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import format_html
@@ -14,7 +12,6 @@ from core.forms import apply_service_errors
 from core.money import ZERO, fmt_yuan
 from core.roles import can_write
 from core.views import ObjectListView, ScopedDetailView, WriterRequiredMixin
-from recovery.models import Arrear
 from villages.selectors import villages_visible_to
 
 from . import selectors, services
@@ -24,27 +21,8 @@ from .forms import AttachmentForm, ContractAdvanceForm, ContractForm, FeePayment
 from .models import Contract, ContractAttachment, ContractFinding
 from .tables import ContractTable
 
-MONEY = DecimalField(max_digits=14, decimal_places=2)
-
-
-def contracts_for_list(contracts):
-    """Contracts with their village, open findings and unpaid fee arrears, one query."""
-    open_findings = (
-        ContractFinding.objects.filter(contract=OuterRef("pk"), is_open=True)
-        .order_by().values("contract").annotate(n=Count("pk")).values("n")
-    )
-    fees_outstanding = (
-        Arrear.objects.filter(contract=OuterRef("pk"))
-        .order_by().values("contract").annotate(total=Sum("outstanding")).values("total")
-    )
-    return contracts.select_related("village").annotate(
-        open_findings=Coalesce(Subquery(open_findings, output_field=IntegerField()), Value(0)),
-        fees_outstanding=Coalesce(Subquery(fees_outstanding, output_field=MONEY), Value(ZERO), output_field=MONEY),
-    )
-
-
 class ContractListView(ObjectListView):
-    queryset = contracts_for_list(Contract.objects.all())
+    queryset = selectors.contracts_for_list(Contract.objects.all())
     filterset_class = ContractFilterSet
     table_class = ContractTable
     title = "合同"

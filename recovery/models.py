@@ -91,6 +91,15 @@ class Debtor(models.Model):
         return reverse("recovery:debtor", args=[self.pk])
 
 
+def arrear_status(principal, outstanding):
+    """未清收 / 部分清收 / 已结清, from what was owed and what is still owed."""
+    if outstanding <= 0:
+        return ArrearStatus.CLEARED
+    if outstanding < principal:
+        return ArrearStatus.PARTLY_REPAID
+    return ArrearStatus.OUTSTANDING
+
+
 class Arrear(models.Model):
     """One debt owed to a village collective.
 
@@ -128,11 +137,7 @@ class Arrear(models.Model):
 
     @property
     def status(self):
-        if self.outstanding <= 0:
-            return ArrearStatus.CLEARED
-        if self.outstanding < self.principal:
-            return ArrearStatus.PARTLY_REPAID
-        return ArrearStatus.OUTSTANDING
+        return arrear_status(self.principal, self.outstanding)
 
     def get_status_display(self):
         return ArrearStatus(self.status).label

@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 from core.money import ZERO, ratio
 
 from .choices import CASH_KINDS, OFFSET_KINDS
-from .models import Arrear, Debtor, Repayment, WriteOff
+from .models import Arrear, Repayment, WriteOff
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 RATIO = DecimalField(max_digits=20, decimal_places=6)
@@ -59,6 +59,12 @@ def villages_with_figures(villages):
     )
 
 
+def ranking_key(*, ratio, recovered, code):
+    """The ranking rule (DOMAIN.md): completion ratio descending, then amount recovered,
+    then village code. Used by the home page and the battle report alike."""
+    return (-ratio, -recovered, code)
+
+
 @dataclass(frozen=True)
 class VillageFigure:
     village: object
@@ -78,7 +84,7 @@ def village_figures(*, villages):
     rows = list(villages_with_figures(villages))
     ranked = sorted(
         (v for v in rows if v.baseline > 0),
-        key=lambda v: (-ratio(v.recovered, v.baseline), -v.recovered, v.code),
+        key=lambda v: ranking_key(ratio=ratio(v.recovered, v.baseline), recovered=v.recovered, code=v.code),
     )
     ranks = {v.pk: index for index, v in enumerate(ranked, start=1)}
     return [
@@ -128,10 +134,3 @@ def debtor_history(*, debtor):
         Prefetch("repayments", queryset=Repayment.objects.select_related("reversal__recorded_by", "recorded_by")),
         Prefetch("write_offs", queryset=WriteOff.objects.select_related("recorded_by")),
     )
-
-
-def arrear_outstanding_from_entries(arrear):
-    """Recomputes an arrear's outstanding from its entries (the stored value must agree)."""
-    repaid = arrear.repayments.filter(reversal__isnull=True).aggregate(t=Sum("amount"))["t"] or ZERO
-    written = arrear.write_offs.aggregate(t=Sum("amount"))["t"] or ZERO
-    return arrear.principal - repaid - written

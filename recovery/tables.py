@@ -5,16 +5,7 @@ from django.utils.html import format_html
 from core.tables import BaseTable, LinkedColumn, MoneyColumn
 from core.validators import mask_national_id, mask_phone
 
-from .choices import ArrearStatus
-from .models import Arrear, Debtor, Repayment
-
-
-def _status_of(principal, outstanding):
-    if outstanding <= 0:
-        return ArrearStatus.CLEARED
-    if outstanding < principal:
-        return ArrearStatus.PARTLY_REPAID
-    return ArrearStatus.OUTSTANDING
+from .models import Arrear, Debtor, Repayment, arrear_status
 
 
 def status_badge(status):
@@ -51,10 +42,10 @@ class DebtorTable(BaseTable):
         return mask_phone(value)
 
     def render_status(self, record):
-        return status_badge(_status_of(record.principal_total, record.outstanding_total))
+        return status_badge(arrear_status(record.principal_total, record.outstanding_total))
 
     def value_status(self, record):
-        return _status_of(record.principal_total, record.outstanding_total).label
+        return arrear_status(record.principal_total, record.outstanding_total).label
 
     def value_is_blacklisted(self, value):
         return "是" if value else ""

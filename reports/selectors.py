@@ -20,6 +20,7 @@ from django.utils import timezone
 from core.money import ZERO, ratio, to_money
 from recovery.choices import CASH_KINDS
 from recovery.models import Arrear, Repayment, Reversal, WriteOff
+from recovery.selectors import ranking_key
 from villages.choices import AssignmentRole
 from villages.models import Assignment, Village
 
@@ -59,22 +60,18 @@ def _report_day(field, cutoff_time):
 
 
 class _Buckets:
-    """Amounts by village and report day, summed up to a day on demand."""
+    """Amounts by village in two buckets, day D-1 (up to the previous cut-off) and day D
+    (since then), summed up to a day on demand."""
 
     def __init__(self):
         self.by_village = defaultdict(lambda: defaultdict(lambda: ZERO))
-        self.by_day = defaultdict(lambda: ZERO)
 
     def add(self, village_id, day, amount):
         amount = to_money(amount)  # SQLite returns sums with spurious extra places
         self.by_village[village_id][day] += amount
-        self.by_day[day] += amount
 
     def upto(self, village_id, day):
         return sum((a for d, a in self.by_village.get(village_id, {}).items() if d <= day), ZERO)
-
-    def on(self, village_id, day):
-        return self.by_village.get(village_id, {}).get(day, ZERO)
 
 
 def _read_ledger(campaign, day):
@@ -138,13 +135,12 @@ def _light(value, campaign):
     return "yellow"
 
 
-def _rank_key(row):
-    return (-row["ratio"], -row["recovered"], row["code"])
-
-
 def _ranks(rows):
-    """Ratio descending, then amount recovered, then village code; owed nothing: no rank."""
-    ranked = sorted((r for r in rows if r["baseline"] > 0), key=_rank_key)
+    """Ranked by ``ranking_key``; villages owed nothing get no rank."""
+    ranked = sorted(
+        (r for r in rows if r["baseline"] > 0),
+        key=lambda r: ranking_key(ratio=r["ratio"], recovered=r["recovered"], code=r["code"]),
+    )
     return {r["id"]: i for i, r in enumerate(ranked, start=1)}
 
 
@@ -184,7 +180,10 @@ def _group_rows(village_rows, key, campaign):
             outstanding=total("outstanding"), ratio=value, rank=None, light=_light(value, campaign),
             villages=len(members), villages_cleared=sum(1 for m in members if m.cleared),
         ))
-    ranked = sorted((g for g in result if g.baseline > 0), key=lambda g: (-g.ratio, -g.recovered, g.code))
+    ranked = sorted(
+        (g for g in result if g.baseline > 0),
+        key=lambda g: ranking_key(ratio=g.ratio, recovered=g.recovered, code=g.code),
+    )
     for index, group in enumerate(ranked, start=1):
         group.rank = index
     return result

@@ -13,9 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import NotSupportedError, connection
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -43,7 +42,6 @@ TODAY = date(2025, 6, 30)
 LIST = reverse("contracts:contract_list")
 ADD = reverse("contracts:contract_add")
 FIGURES = reverse("contracts:figures")
-ON_POSTGRES = "postgresql" in settings.DATABASES["default"]["ENGINE"]
 
 
 @pytest.fixture(autouse=True)
