@@ -130,7 +130,8 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # A file cache, so the web server sees the import progress the worker writes.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}}
     _celery_dir = VAR_DIR / "celery"
     for _sub in ("queue", "processed", "control"):
         (_celery_dir / _sub).mkdir(parents=True, exist_ok=True)
@@ -153,6 +154,9 @@ CELERY_BEAT_SCHEDULE = {
     "contract-fees-to-arrears": {"task": "contracts.fees_to_arrears", "schedule": 3600.0},
 }
 CONTRACT_ATTACHMENT_MAX_BYTES = int(os.environ.get("CONTRACT_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
+# Ledger imports: the largest file accepted, and the most it may expand to when unzipped.
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 10 * 1024 * 1024))
+IMPORT_MAX_EXPANDED_BYTES = int(os.environ.get("IMPORT_MAX_EXPANDED_BYTES", 300 * 1024 * 1024))
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"

@@ -17,3 +17,7 @@ DEBUG = False
 # worker on Redis (tests/reports/test_worker.py) switches this off for itself.
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+
+if not REDIS_URL:  # noqa: F405
+    # Eager tasks run in the test's process: a process-local cache is shared enough.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -62,6 +62,7 @@ class Debtor(models.Model):
     litigation_status = models.CharField("诉讼状态", max_length=20, choices=LitigationStatus.choices, default=LitigationStatus.NONE)
     case_number = models.CharField("案号", max_length=60, blank=True)
     created_at = models.DateTimeField("登记时间", default=timezone.now, editable=False)
+    import_batch = models.ForeignKey("core.ImportBatch", verbose_name="导入批次", null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["village__order", "village__code", "name", "pk"]
@@ -120,6 +121,11 @@ class Arrear(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     contract = models.ForeignKey("contracts.Contract", verbose_name="合同", null=True, blank=True, on_delete=models.PROTECT, related_name="arrears")
     contract_year = models.PositiveSmallIntegerField("承包费年度", null=True, blank=True)
+    ledger_amount = MoneyField(
+        "台账原欠款金额", null=True, blank=True, editable=False,
+        help_text="从台账导入时台账上的欠款金额；导入时尚欠金额比它少的，差额是导入前已还的。",
+    )
+    import_batch = models.ForeignKey("core.ImportBatch", verbose_name="导入批次", null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["incurred_on", "pk"]
@@ -130,6 +136,7 @@ class Arrear(models.Model):
             models.CheckConstraint(name="arrear_outstanding_in_range", condition=Q(outstanding__gte=0, outstanding__lte=F("principal")), violation_error_message="尚欠金额不能小于 0，也不能大于欠款金额。"),
             models.CheckConstraint(name="arrear_contract_year_with_contract", condition=Q(contract__isnull=True, contract_year__isnull=True) | Q(contract__isnull=False, contract_year__isnull=False), violation_error_message="合同欠费须注明年度。"),
             models.UniqueConstraint(fields=["contract", "contract_year"], condition=Q(contract__isnull=False), name="arrear_one_per_contract_year", violation_error_message="该合同该年度的欠费已登记。"),
+            models.CheckConstraint(name="arrear_ledger_amount_covers_principal", condition=Q(ledger_amount__isnull=True) | Q(ledger_amount__gte=F("principal")), violation_error_message="台账原欠款金额不能小于欠款金额。"),
         ]
 
     def __str__(self):
@@ -191,6 +198,7 @@ class Repayment(ImmutableEntry):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="录入人", on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField("录入时间", default=timezone.now, db_index=True)
     submission_token = models.UUIDField("提交标识", default=uuid.uuid4, unique=True, editable=False)
+    import_batch = models.ForeignKey("core.ImportBatch", verbose_name="导入批次", null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["-recorded_at", "-pk"]

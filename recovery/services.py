@@ -16,6 +16,7 @@ from django.utils import timezone
 from core.money import fmt_yuan
 from core.pinyin import name_initials
 from core.roles import can_write
+from villages.models import Village
 from villages.selectors import villages_visible_to
 
 from .choices import OFFSET_KINDS, ArrearCategory, DebtorKind, LitigationStatus, RepaymentKind
@@ -90,7 +91,7 @@ def _normalise_debtor(debtor):
     debtor.name_initials = name_initials(debtor.name, person=debtor.kind == DebtorKind.PERSON)
 
 
-def _validate_debtor(debtor):
+def _validate_debtor(debtor, *, check_database=True):
     from core.validators import validate_credit_code, validate_national_id, validate_phone
 
     errors = {}
@@ -116,7 +117,8 @@ def _validate_debtor(debtor):
         errors["case_number"] = "已起诉的欠款人须填写案号。"
     if errors:
         raise ValidationError(errors)
-    debtor.validate_constraints()
+    if check_database:
+        debtor.validate_constraints()
 
 
 def debtor_create(*, village, created_by, created_at=None, by_system=False, **fields):
@@ -304,3 +306,97 @@ def writeoff_create(
                 return existing, False
         raise
     return write_off, True
+
+
+# ---- ledger imports ------------------------------------------------------------------
+# Many rows at once, inside the importing transaction (core.services.import_batch_run),
+# with the same rules as one at a time. Uniqueness against what is already in the database
+# is left to the constraints (the importer matched existing debtors and arrears first), and
+# outstanding amounts are re-checked with the arrear rows locked.
+
+IMPORT_CHUNK = 1000
+
+
+def ledger_debtors_create(*, debtors, created_by, import_batch):
+    """``debtors``: unsaved ``Debtor`` objects (village set) -> the same objects, saved."""
+    for village_id in {debtor.village_id for debtor in debtors}:
+        _check_writer(created_by, Village.objects.get(pk=village_id))
+    now = timezone.now()
+    for debtor in debtors:
+        debtor.created_at = now
+        debtor.import_batch = import_batch
+        _normalise_debtor(debtor)
+        _validate_debtor(debtor, check_database=False)
+    return Debtor.objects.bulk_create(debtors, batch_size=IMPORT_CHUNK)
+
+
+def ledger_arrears_create(*, arrears, created_by, import_batch, progress=None):
+    """``arrears``: unsaved ``Arrear`` objects (debtor, campaign, category, principal,
+    incurred_on, and ``ledger_amount`` when the ledger's original amount was more) ->
+    saved. ``progress(done, total)`` is called after each chunk."""
+    villages = {}
+    now = timezone.now()
+    for arrear in arrears:
+        village = villages.get(arrear.village_id)
+        if village is None:
+            village = villages[arrear.village_id] = Village.objects.select_related("work_area__zone").get(pk=arrear.village_id)
+            _check_writer(created_by, village)
+        if arrear.campaign.township_id != village.work_area.zone.township_id:
+            raise ValidationError({"campaign": "所选清收行动不属于该村所在乡镇。"})
+        if arrear.category not in ArrearCategory.values:
+            raise ValidationError({"category": "欠款类别无效。"})
+        arrear.principal = _clean_amount(arrear.principal, "principal", "欠款金额")
+        if arrear.ledger_amount is not None and arrear.ledger_amount < arrear.principal:
+            raise ValidationError({"principal": "尚欠金额不能大于台账原欠款金额。"})
+        arrear.outstanding = arrear.principal
+        arrear.description = (arrear.description or "").strip()
+        arrear.created_by, arrear.created_at, arrear.import_batch = created_by, now, import_batch
+    created = []
+    for start in range(0, len(arrears), IMPORT_CHUNK):
+        created += Arrear.objects.bulk_create(arrears[start:start + IMPORT_CHUNK])
+        if progress:
+            progress(len(created), len(arrears))
+    return created
+
+
+def ledger_repayments_create(*, repayments, recorded_by, import_batch, progress=None):
+    """``repayments``: unsaved ``Repayment`` objects (arrear_id, amount, kind, received_on,
+    receipt_number, note). Their arrears are locked, and every arrear's outstanding must
+    cover the sum of its new repayments, or nothing is written."""
+    by_arrear = {}
+    for repayment in repayments:
+        repayment.amount = _clean_amount(repayment.amount)
+        if repayment.kind not in RepaymentKind.values:
+            raise ValidationError({"kind": "请选择清收方式：现金、转账、以物抵债或抵顶债务。"})
+        if repayment.kind in OFFSET_KINDS and not (repayment.note or "").strip():
+            raise ValidationError({"note": "以物抵债、抵顶债务须在“备注/凭据”中写明抵债资产或抵顶的债务、估价依据及凭据。"})
+        _clean_date_not_future(repayment.received_on, "received_on", "收款日期")
+        by_arrear.setdefault(repayment.arrear_id, []).append(repayment)
+    now = timezone.now()
+    with transaction.atomic():
+        locked = {
+            arrear.pk: arrear
+            for arrear in Arrear.objects.select_for_update(of=("self",)).select_related("village").filter(pk__in=by_arrear)
+        }
+        for arrear_id, entries in by_arrear.items():
+            arrear = locked[arrear_id]
+            _check_writer(recorded_by, arrear.village)
+            total = sum(entry.amount for entry in entries)
+            if total > arrear.outstanding:
+                raise ValidationError(
+                    {"amount": f"{arrear}：新还款共 {fmt_yuan(total)} 元，超过尚欠金额 {fmt_yuan(arrear.outstanding)} 元。"}
+                )
+            for entry in entries:
+                if entry.received_on < arrear.incurred_on:
+                    raise ValidationError({"received_on": "收款日期不能早于欠款发生日期。"})
+                entry.receipt_number = (entry.receipt_number or "").strip()
+                entry.note = (entry.note or "").strip()
+                entry.recorded_by, entry.recorded_at, entry.import_batch = recorded_by, now, import_batch
+            arrear.outstanding -= total
+        created = []
+        for start in range(0, len(repayments), IMPORT_CHUNK):
+            created += Repayment.objects.bulk_create(repayments[start:start + IMPORT_CHUNK])
+            if progress:
+                progress(len(created), len(repayments))
+        Arrear.objects.bulk_update(list(locked.values()), ["outstanding"], batch_size=IMPORT_CHUNK)
+    return created

@@ -6,13 +6,17 @@ not forgotten.
 """
 
 from datetime import date
+from io import BytesIO
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from contracts.choices import AttachmentKind, ContractCategory, ContractForm, FindingKind
+from openpyxl import Workbook
+
 from contracts.services import attachment_add, contract_create, finding_add
+from core.services import import_batch_create, import_batch_validate
 from reports.services import report_build
 from tests.contracts import tiny_png
 from tests.factories import ArrearFactory, pay
@@ -27,6 +31,10 @@ WRITE_ANY = (302, 200, 200, 403, 403, 403, 200)
 TOWNSHIP = (302, 200, 404, 200, 200, 200, 200)
 ADMIN_ONLY = (302, 403, 403, 403, 403, 403, 200)
 WRITE_OWN_REDIRECT = (302, 302, 404, 403, 403, 403, 302)  # a POST that redirects when done
+# Imports hold every village's debtors of a township: no cadre sees them.
+IMPORTS = (302, 200, 200, 200, 403, 403, 200)
+IMPORT_OWN = (302, 200, 404, 200, 403, 403, 200)
+IMPORT_WRITE_OWN_REDIRECT = (302, 302, 404, 403, 403, 403, 302)
 
 # url name -> (kwargs builder taking the ledger objects, expected statuses, method)
 TABLE = {
@@ -66,6 +74,14 @@ TABLE = {
     "contracts:attachment_add": (lambda o: {"pk": o["contract"].pk}, WRITE_OWN, "get"),
     "contracts:attachment": (lambda o: {"pk": o["attachment"].pk}, OWN_VILLAGE, "get"),
     "contracts:fee_payment_add": (lambda o: {"pk": o["contract"].pk}, WRITE_OWN, "get"),
+    "import_list": (None, IMPORTS, "get"),
+    "import_add": (None, WRITE_ANY, "get"),
+    "import_template": (lambda o: {"kind": "arrears"}, IMPORTS, "get"),
+    "import_batch": (lambda o: {"pk": o["import_batch"].pk}, IMPORT_OWN, "get"),
+    "import_file": (lambda o: {"pk": o["import_batch"].pk}, IMPORT_OWN, "get"),
+    "import_errors": (lambda o: {"pk": o["import_batch"].pk}, IMPORT_OWN, "get"),
+    "import_confirm": (lambda o: {"pk": o["import_batch"].pk}, IMPORT_WRITE_OWN_REDIRECT, "post"),
+    "import_discard": (lambda o: {"pk": o["import_batch"].pk}, IMPORT_WRITE_OWN_REDIRECT, "post"),
 }
 
 
@@ -101,10 +117,25 @@ def ledger(arrear, staff_user, village_a, campaign):
         contract=contract, kind=AttachmentKind.CONTRACT_SCAN, uploaded_by=staff_user,
         uploaded_file=SimpleUploadedFile("合同扫描.png", tiny_png(), content_type="image/png"),
     )
+    import_batch = _invalid_import(staff_user, campaign)
     return {
         "village": village_a, "debtor": arrear.debtor, "arrear": arrear, "repayment": repayment, "report": report,
-        "contract": contract, "finding": finding, "attachment": attachment,
+        "contract": contract, "finding": finding, "attachment": attachment, "import_batch": import_batch,
     }
+
+
+def _invalid_import(user, campaign):
+    """A checked upload with one error, so it has an annotated copy to download."""
+    workbook = Workbook()
+    workbook.active.append(["姓名", "类别", "发生日期", "欠款金额"])
+    workbook.active.append(["李四", "借款", "2019-5-13", "很多"])
+    buffer = BytesIO()
+    workbook.save(buffer)
+    batch = import_batch_create(
+        kind="arrears", township=campaign.township, campaign=campaign, uploaded_by=user,
+        upload=SimpleUploadedFile("台账.xlsx", buffer.getvalue()),
+    )
+    return import_batch_validate(batch_id=batch.pk)
 
 
 @pytest.fixture

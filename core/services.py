@@ -1,0 +1,237 @@
+"""Ledger imports: upload -> validate (in the background) -> preview -> confirm -> import
+(in the background, one transaction, all or nothing) -> receipt.
+
+The steps that take time run in Celery tasks (``core/tasks.py``), queued with
+``transaction.on_commit``; their progress goes to the cache (the importing transaction
+cannot show it in the database before it commits), the outcome to the ``ImportBatch`` row.
+The same bytes are imported at most once per township: checked on upload, and held by the
+``import_same_file_once`` constraint when an import starts.
+"""
+
+import logging
+import pickle
+from io import BytesIO
+
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile, File
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from villages.selectors import townships_visible_to
+
+from .importing import Problem, ledger_kind, read_ledger, write_annotated_copy
+from .models import ImportBatch, ImportKind, ImportStatus
+from .roles import can_write
+from .uploads import check_xlsx_upload
+
+logger = logging.getLogger(__name__)
+
+STORED_PROBLEMS = 1000
+PROGRESS_TTL = 24 * 3600
+
+
+def progress_key(batch_id):
+    return f"import-progress:{batch_id}"
+
+
+def _progress_reporter(batch_id, phase):
+    def report(done, total):
+        cache.set(progress_key(batch_id), {"phase": phase, "done": done, "total": max(total, done)}, PROGRESS_TTL)
+
+    return report
+
+
+def _check_importer(user, township):
+    if user is None or not can_write(user) or not townships_visible_to(user).filter(pk=township.pk).exists():
+        raise PermissionDenied("您无权为该乡镇导入台账。")
+
+
+def _already_imported(township, sha256):
+    return (
+        ImportBatch.objects.filter(township=township, sha256=sha256, status__in=(ImportStatus.IMPORTING, ImportStatus.IMPORTED))
+        .select_related("uploaded_by").first()
+    )
+
+
+def _same_file_error(earlier):
+    when = timezone.localtime(earlier.confirmed_at or earlier.uploaded_at)
+    return ValidationError(
+        f"这个文件（内容完全相同）已于 {when:%Y-%m-%d %H:%M} 由 {earlier.uploaded_by} 导入（第 {earlier.pk} 批），不能重复导入。"
+        "如果台账有更新，请导入更新后的文件：已有的欠款人和欠款不会重复登记。"
+    )
+
+
+def import_batch_create(*, kind, township, upload, uploaded_by, campaign=None):
+    """Check and keep an uploaded ledger (a Django ``UploadedFile``) and queue its validation."""
+    _check_importer(uploaded_by, township)
+    if kind not in ImportKind.values:
+        raise ValidationError({"kind": "请选择导入内容。"})
+    spec = ledger_kind(kind)
+    if spec.needs_campaign:
+        if campaign is None:
+            raise ValidationError({"campaign": "请选择清收行动。"})
+        if campaign.township_id != township.pk:
+            raise ValidationError({"campaign": "所选清收行动不属于该乡镇。"})
+    else:
+        campaign = None
+    try:
+        checked = check_xlsx_upload(upload)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages})
+    earlier = _already_imported(township, checked.sha256)
+    if earlier is not None:
+        raise ValidationError({"file": _same_file_error(earlier).messages})
+    batch = ImportBatch(
+        kind=kind, township=township, campaign=campaign, original_name=checked.name[:255],
+        size=checked.size, sha256=checked.sha256, uploaded_by=uploaded_by,
+    )
+    with transaction.atomic():
+        batch.file.save(checked.name, File(upload), save=False)
+        batch.save()
+        transaction.on_commit(lambda: _queue("validate", batch.pk))
+    return batch
+
+
+def _queue(step, batch_id):
+    from . import tasks
+
+    (tasks.validate_import if step == "validate" else tasks.run_import).delay(batch_id)
+
+
+def _save_plan(batch, rows):
+    batch.plan_file.save(f"{batch.pk}.pickle", ContentFile(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)), save=False)
+
+
+def _load_plan(batch):
+    # The plan is written by this service from a validated upload and kept on the server;
+    # it never comes from a user.
+    with batch.plan_file.open("rb") as stream:
+        return pickle.load(stream)
+
+
+def import_batch_validate(*, batch_id):
+    """Read and check every row, match against the database, and store the errors (with an
+    annotated copy of the file) or the preview. Run by the ``core.validate_import`` task."""
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.status != ImportStatus.UPLOADED:
+            return batch
+        batch.status = ImportStatus.VALIDATING
+        batch.save(update_fields=["status"])
+    try:
+        _validate(batch)
+    except Exception:
+        logger.exception("validating import batch %s failed", batch.pk)
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=ImportStatus.INVALID, error_count=1, finished_at=timezone.now(),
+            problems=[Problem("", None, None, "", "校验时出现意外错误，请联系管理员；本次没有导入任何数据。").as_dict()],
+        )
+    batch.refresh_from_db()
+    return batch
+
+
+def _validate(batch):
+    spec = ledger_kind(batch.kind)
+    report = _progress_reporter(batch.pk, "validate")
+    result = read_ledger(batch.file.path, spec, township=batch.township, progress=report)
+    problems = list(result.problems)
+    plan = spec.plan(result.rows, batch=batch)
+    problems.extend(plan.problems)
+    order = {name: index for index, name in enumerate(result.sheets)}
+    problems.sort(key=lambda p: (order.get(p.sheet, -1), p.row or 0, -1 if p.column is None else p.column))
+    batch.row_count = len(result.rows) + len({(p.sheet, p.row) for p in result.problems if p.row})
+    batch.error_count = len(problems)
+    batch.problems = [problem.as_dict() for problem in problems[:STORED_PROBLEMS]]
+    batch.preview = plan.preview
+    if problems:
+        batch.status = ImportStatus.INVALID
+        annotated = BytesIO()
+        write_annotated_copy(batch.file.path, problems, annotated)
+        batch.error_file.save(f"{batch.pk}-errors.xlsx", ContentFile(annotated.getvalue()), save=False)
+    else:
+        batch.status = ImportStatus.READY
+        _save_plan(batch, result.rows)
+    batch.finished_at = timezone.now()
+    batch.save()
+
+
+def import_batch_confirm(*, batch, confirmed_by):
+    """The user confirms the preview: the import is queued (once, whoever clicks twice)."""
+    _check_importer(confirmed_by, batch.township)
+    with transaction.atomic():
+        locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.status in (ImportStatus.IMPORTING, ImportStatus.IMPORTED):
+            return locked
+        if locked.status != ImportStatus.READY:
+            raise ValidationError(f"该批次当前状态为“{locked.get_status_display()}”，不能导入。")
+        locked.status = ImportStatus.IMPORTING
+        locked.confirmed_by = confirmed_by
+        locked.confirmed_at = timezone.now()
+        try:
+            with transaction.atomic():
+                locked.save(update_fields=["status", "confirmed_by", "confirmed_at"])
+        except IntegrityError:
+            earlier = _already_imported(locked.township, locked.sha256)
+            raise _same_file_error(earlier) if earlier else ValidationError("同一文件已经导入过，不能重复导入。")
+        transaction.on_commit(lambda: _queue("import", locked.pk))
+    return locked
+
+
+def import_batch_run(*, batch_id):
+    """Write a confirmed batch in one transaction. The rows are matched again inside it (the
+    ledger may have changed since the preview); if anything is wrong now, nothing is written
+    and the batch says why. Run by the ``core.run_import`` task."""
+    batch = ImportBatch.objects.select_related("township", "campaign", "confirmed_by").get(pk=batch_id)
+    if batch.status != ImportStatus.IMPORTING:
+        return batch
+    spec = ledger_kind(batch.kind)
+    report = _progress_reporter(batch.pk, "import")
+    try:
+        with transaction.atomic():
+            rows = _load_plan(batch)
+            report(0, len(rows))
+            plan = spec.plan(rows, batch=batch)
+            if plan.problems:
+                raise _Stale(plan.problems)
+            receipt = spec.write(plan, batch=batch, user=batch.confirmed_by, progress=report)
+            ImportBatch.objects.filter(pk=batch.pk).update(
+                status=ImportStatus.IMPORTED, receipt=receipt, finished_at=timezone.now(),
+            )
+    except _Stale as stale:
+        _fail(batch, "台账在预览之后有了变化，按现在的数据有以下问题，本次没有导入任何数据：",
+              problems=stale.problems)
+    except Exception as exc:
+        logger.exception("import batch %s failed", batch.pk)
+        message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else exc.__class__.__name__
+        _fail(batch, f"导入时出错，本次没有导入任何数据：{message}")
+    else:
+        report(1, 1)
+    batch.refresh_from_db()
+    return batch
+
+
+class _Stale(Exception):
+    def __init__(self, problems):
+        super().__init__(problems)
+        self.problems = problems
+
+
+def _fail(batch, message, problems=()):
+    problems = list(problems)
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportStatus.FAILED, failure=message, finished_at=timezone.now(),
+        error_count=len(problems), problems=[p.as_dict() for p in problems[:STORED_PROBLEMS]],
+    )
+
+
+def import_batch_discard(*, batch, discarded_by):
+    """Give up a batch that was not imported (its file stays, as every upload does)."""
+    _check_importer(discarded_by, batch.township)
+    with transaction.atomic():
+        locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.status not in (ImportStatus.INVALID, ImportStatus.READY, ImportStatus.FAILED):
+            raise ValidationError(f"该批次当前状态为“{locked.get_status_display()}”，不能放弃。")
+        locked.status = ImportStatus.DISCARDED
+        locked.save(update_fields=["status"])
+    return locked
