@@ -12,10 +12,14 @@ else from the sheet's name; every problem is named by sheet, row and column; a c
 file with the bad cells highlighted and commented can be written.
 """
 
+import zipfile
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import chain, islice
+from xml.etree.ElementTree import ParseError
 
+from defusedxml import DefusedXmlException
 from django.utils.module_loading import import_string
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
@@ -35,6 +39,9 @@ from .cells import (
 )
 
 HEADER_SCAN_ROWS = 20
+# Raised while a sheet is read (read-only mode parses it row by row) when its XML or its
+# member of the zip is broken, or holds what defusedxml refuses (entities, a DTD).
+UNREADABLE_SHEET = (DefusedXmlException, ParseError, zipfile.BadZipFile, zlib.error, EOFError)
 PROGRESS_EVERY = 2000
 VILLAGE = "村居"
 
@@ -203,12 +210,15 @@ def read_ledger(path, kind, *, township, progress=lambda done, total: None):
             if sheet.sheet_state != "visible":
                 continue
             sheets.append(sheet.title)
-            done = _read_sheet(sheet, kind, lookup, rows, problems, done, total, progress)
+            try:
+                done = _read_sheet(sheet, kind, lookup, rows, problems, done, total, progress)
+            except UNREADABLE_SHEET as exc:
+                problems.append(Problem(sheet.title, None, None, "", f"无法读取该工作表：{exc.__class__.__name__}。请用 Excel 或 WPS 打开后另存为 .xlsx 再试。"))
         if not sheets:
             problems.append(Problem("", None, None, "", "工作簿里没有可见的工作表。"))
         elif not rows and not problems:
             problems.append(Problem("", None, None, "", "文件中没有数据行。"))
-        progress(total, total)
+        progress(done, done)
     finally:
         workbook.close()
     return ReadResult(rows, problems, sheets)
@@ -312,7 +322,6 @@ def write_annotated_copy(path, problems, out):
         column = problem.column if problem.column is not None else 0
         label = f"{problem.header}：" if problem.header else ""
         marks[problem.sheet][(row, column)].append(label + problem.message)
-    source = open_workbook(path)
     copy = Workbook(write_only=True)
     listing = copy.create_sheet("错误清单")
     listing.column_dimensions["A"].width = 16
@@ -323,6 +332,11 @@ def write_annotated_copy(path, problems, out):
         column = get_column_letter(problem.column + 1) if problem.column is not None else ""
         listing.append([_cell(listing, value) for value in (problem.sheet, problem.row, column, problem.header, problem.message)])
     try:
+        source = open_workbook(path)
+    except Exception:  # unreadable (the problems say so): the copy is their list alone
+        copy.save(out)
+        return
+    try:
         for sheet in source.worksheets:
             if sheet.sheet_state != "visible":
                 continue
@@ -331,17 +345,24 @@ def write_annotated_copy(path, problems, out):
             by_row = defaultdict(dict)
             for (row, column), messages in sheet_marks.items():
                 by_row[row][column] = messages
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                row_marks = by_row.get(number)
-                if not row_marks:
-                    target.append([_cell(target, value) if isinstance(value, str) and value.startswith("=") else value for value in values])
-                    continue
-                width = max([len(values), *[column + 1 for column in (row_marks or {})]])
-                values = list(values) + [None] * (width - len(values))
-                target.append([_cell(target, value, marked=row_marks.get(column)) for column, value in enumerate(values)])
+            try:
+                _copy_rows(sheet, target, by_row)
+            except UNREADABLE_SHEET:
+                continue  # the problems say so; the copy keeps the rows read before
     finally:
         source.close()
     copy.save(out)
+
+
+def _copy_rows(sheet, target, by_row):
+    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        row_marks = by_row.get(number)
+        if not row_marks:
+            target.append([_cell(target, value) if isinstance(value, str) and value.startswith("=") else value for value in values])
+            continue
+        width = max([len(values), *[column + 1 for column in (row_marks or {})]])
+        values = list(values) + [None] * (width - len(values))
+        target.append([_cell(target, value, marked=row_marks.get(column)) for column, value in enumerate(values)])
 
 
 # ---- the template ------------------------------------------------------------------------

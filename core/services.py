@@ -203,12 +203,21 @@ def import_batch_run(*, batch_id):
               problems=stale.problems)
     except Exception as exc:
         logger.exception("import batch %s failed", batch.pk)
-        message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else exc.__class__.__name__
-        _fail(batch, f"导入时出错，本次没有导入任何数据：{message}")
+        _fail(batch, f"导入时出错，本次没有导入任何数据：{_failure_reason(exc)}")
     else:
         report(1, 1)
     batch.refresh_from_db()
     return batch
+
+
+def _failure_reason(exc):
+    if isinstance(exc, ValidationError):
+        return "；".join(exc.messages)
+    if isinstance(exc, PermissionDenied) and str(exc):
+        return str(exc)
+    if isinstance(exc, IntegrityError):
+        return "与数据库中的数据冲突（可能有人在此期间登记了相同的欠款人或记录）。请重新上传该文件，校验后再导入。"
+    return exc.__class__.__name__
 
 
 class _Stale(Exception):

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.cache import cache
@@ -5,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, TemplateView
 from openpyxl.utils import get_column_letter
@@ -184,6 +187,9 @@ class ImportUploadView(WriterRequiredMixin, ImportAccessMixin, View):
         return render(request, self.template_name, {"form": form, "title": "上传台账"})
 
 
+STALLED_AFTER = timedelta(minutes=5)
+
+
 class ImportBatchView(ImportAccessMixin, View):
     """One upload: progress while it is checked or imported, then its errors, its preview
     with the confirm button, or its receipt. Reopening the page later shows where it is."""
@@ -196,11 +202,13 @@ class ImportBatchView(ImportAccessMixin, View):
         percent = None
         if progress and progress["total"]:
             percent = min(100, round(100 * progress["done"] / progress["total"]))
+        started = batch.confirmed_at or batch.uploaded_at
+        stalled = batch.in_progress and progress is None and timezone.now() - started > STALLED_AFTER
         receipt_links = [
             (label, f"{reverse(name)}?import_batch={batch.pk}") for label, name in batch.receipt.get("links", [])
         ]
         return render(request, self.template_name, {
-            "batch": batch, "title": f"台账导入第 {batch.pk} 批", "progress": progress, "percent": percent,
+            "batch": batch, "title": f"台账导入第 {batch.pk} 批", "progress": progress, "percent": percent, "stalled": stalled,
             "receipt_links": receipt_links, "can_write": can_write(request.user),
             "problem_rows": [
                 {**problem, "letter": get_column_letter(problem["column"] + 1) if problem["column"] is not None else ""}
