@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from core.money import ZERO, fmt_yuan, to_money
 from recovery.choices import ArrearCategory
-from recovery.models import Arrear, Campaign
+from recovery.models import Arrear, Campaign, Debtor
 from recovery.services import _check_writer, arrear_create, debtor_create
+from villages.models import Village
 
 from .choices import NEXT_STATUSES, OUTCOMES, AttachmentKind, ContractStatus, FindingKind
 from .models import Contract, ContractAttachment, ContractFeePayment, ContractFinding, ContractStatusChange
@@ -47,7 +48,11 @@ def _decimal(value, field, label, *, places=2, allow_zero=True):
     return number
 
 
-def _validate(contract):
+def _validate(contract, *, check_database=True):
+    """The rules of a contract's fields. ``check_database=False`` is for
+    ``ledger_contracts_create``, which checks numbers, villages and debtors for all the
+    contracts at once (``contract.debtor`` must then be set as an object, not only an id) and
+    leaves the constraints to the database."""
     errors = {}
     if contract.debtor_id and contract.debtor.village_id != contract.village_id:
         errors["debtor"] = "承包方须是本村台账中的欠款人。"
@@ -63,13 +68,18 @@ def _validate(contract):
     if isinstance(contract.start_date, date) and isinstance(contract.end_date, date) and contract.end_date < contract.start_date:
         errors["end_date"] = "终止日期不能早于起始日期。"
     number = (contract.number or "").strip()
-    if number and Contract.objects.filter(village_id=contract.village_id, number=number).exclude(pk=contract.pk).exists():
+    if check_database and number and Contract.objects.filter(village_id=contract.village_id, number=number).exclude(pk=contract.pk).exists():
         errors["number"] = "本村已有该编号的合同。"
     if errors:
         raise ValidationError(errors)
     contract.area_mu = _decimal(contract.area_mu, "area_mu", "面积")
     contract.annual_fee = _decimal(contract.annual_fee, "annual_fee", "年承包费")
-    contract.full_clean(exclude=["renewed_from", "debtor"])
+    if check_database:
+        contract.full_clean(exclude=["renewed_from", "debtor"])
+    else:
+        contract.full_clean(
+            exclude=["renewed_from", "debtor", "village", "import_batch"], validate_unique=False, validate_constraints=False,
+        )
 
 
 def contract_create(*, village, created_by, **fields):
@@ -301,3 +311,64 @@ def _fee_to_arrear(contract, year, due, campaign):
         return None
     log.info("contract %s: %s year %s unpaid fee %s became an arrear", contract.pk, contract.number, year, arrear.principal)
     return arrear
+
+
+# ---- ledger imports ----------------------------------------------------------------------
+
+IMPORT_CHUNK = 1000
+
+
+def ledger_contracts_create(*, contracts, created_by, import_batch, progress=None):
+    """``contracts``: unsaved ``Contract`` objects (``village_id``, the fields of
+    ``CONTRACT_FIELDS``, ``debtor_id`` when linked to the village's debtor) -> the same
+    objects, saved with ``import_batch`` and the first status, each with the 登记合同 entry
+    in its history, as ``contract_create`` does. The rules are ``contract_create``'s, checked
+    for all the contracts at once; one that breaks them raises ``ValidationError`` naming it,
+    and nothing is written. ``progress(done, total)`` is called after each chunk."""
+    villages = Village.objects.in_bulk({contract.village_id for contract in contracts})
+    if len(villages) != len({contract.village_id for contract in contracts}):
+        raise ValidationError({"village": "村居不存在。"})
+    for village in villages.values():
+        _check_writer(created_by, village)
+    debtors = Debtor.objects.in_bulk({contract.debtor_id for contract in contracts if contract.debtor_id})
+    numbers = {contract.village_id: set() for contract in contracts}
+    for village_id, number in Contract.objects.filter(village_id__in=villages).values_list("village_id", "number"):
+        numbers[village_id].add(number)
+    now = timezone.now()
+    for contract in contracts:
+        village = villages[contract.village_id]
+        contract.number = (contract.number or "").strip()
+        contract.counterparty_name = (contract.counterparty_name or "").strip()
+        where = f"{village.name}合同“{contract.number}”"
+        if contract.debtor_id:
+            debtor = debtors.get(contract.debtor_id)
+            if debtor is None:
+                raise ValidationError({"debtor": f"{where}：台账中没有所关联的欠款人。"})
+            contract.debtor = debtor
+        if contract.number in numbers[contract.village_id]:
+            raise ValidationError({"number": f"{where}：本村已有该编号的合同。"})
+        numbers[contract.village_id].add(contract.number)
+        # What contract_create never takes from its caller.
+        contract.status = ContractStatus.TO_FIND
+        contract.renewed_from = None
+        contract.verified_area_mu = contract.recovered_area_mu = None
+        contract.created_at, contract.import_batch = now, import_batch
+        try:
+            _validate(contract, check_database=False)
+        except ValidationError as error:
+            raise ValidationError(f"{where}：{'；'.join(error.messages)}") from None
+    created = []
+    with transaction.atomic():
+        for start in range(0, len(contracts), IMPORT_CHUNK):
+            chunk = Contract.objects.bulk_create(contracts[start:start + IMPORT_CHUNK])
+            ContractStatusChange.objects.bulk_create([
+                ContractStatusChange(
+                    contract=contract, to_status=contract.status, changed_by=created_by, changed_at=now,
+                    note=f"登记合同（第 {import_batch.pk} 批台账导入）" if import_batch else "登记合同（台账导入）",
+                )
+                for contract in chunk
+            ])
+            created += chunk
+            if progress:
+                progress(len(created), len(contracts))
+    return created

@@ -20,6 +20,10 @@ Amounts (:func:`parse_amount`)
     must have at most two decimals (分), be at most 999,999,999,999.99 (``MoneyField``), not
     be negative, and, when ``positive`` (the default), be more than zero.
 
+Areas (:func:`parse_area`)
+    亩, read like an amount (full-width digits, separators, float noise dropped) with an
+    optional trailing ``亩``; zero or more, at most two decimals. 平方米 is refused.
+
 Dates (:func:`parse_date`)
     Excel dates (the time of day is dropped), and text ``2019-5-13``, ``2019/05/13``,
     ``2019.5.13`` (one separator throughout), ``2019年5月13日``/``号``, ``20190513``, also
@@ -235,6 +239,56 @@ def parse_amount(value, *, unit=YUAN, positive=True, required=True):
             raise CellError(f"金额“{shown}”（万元）换算成元是 {yuan.normalize():f} 元，超过两位小数（分）。")
         raise CellError(f"金额最多两位小数（分）：“{shown}”。")
     return yuan.quantize(CENT)
+
+
+# ---- areas -----------------------------------------------------------------------------
+
+MAX_AREA = Decimal("9999999999.99")  # contracts' area fields: 12 digits, 2 of them decimals
+AREA_FORMS = "12.5、12.5亩"
+_SQUARE_METRE_SUFFIXES = ("平方米", "平米", "m2")  # ㎡ is m2 after NFKC
+
+
+def parse_area(value, *, required=False):
+    """An area cell in 亩 -> Decimal with 2 places, zero or more; blank -> None unless
+    ``required``. Text may have full-width digits, spaces, thousands separators and a trailing
+    ``亩``; an area in 平方米 is refused (converting it would round). A float is cut to what
+    Excel shows, as in :func:`parse_amount`; more than two real decimals are refused.
+    """
+    if is_blank(value):
+        return _blank(required, "面积", None)
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
+        raise CellError(f"无法识别的面积：“{_show(value)}”。可以写成 {AREA_FORMS}。")
+    if isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise CellError(f"无法识别的面积：“{_show(value)}”。")
+        number = _decimal_from_float(value)
+    elif isinstance(value, Decimal):
+        if not value.is_finite():
+            raise CellError(f"无法识别的面积：“{_show(value)}”。")
+        number = value
+    else:
+        if _is_formula(value):
+            raise _formula_error("面积", value)
+        text = _compact(value)
+        if text.lower().endswith(_SQUARE_METRE_SUFFIXES):
+            raise CellError(f"面积须以亩为单位，这里是平方米（“{_show(value)}”）：请换算成亩（1 亩约 666.67 平方米）后填写。")
+        text = text.removesuffix("亩")
+        negative = text[:1] in ("-", "−")
+        digits = text[1:] if negative else text
+        if not _AMOUNT_RE.fullmatch(digits):
+            raise CellError(f"无法识别的面积：“{_show(value)}”。可以写成 {AREA_FORMS}。")
+        number = Decimal(digits.replace(",", ""))
+        number = -number if negative else number
+    shown = _show(value)
+    if number < 0:
+        raise CellError(f"面积不能为负数：“{shown}”。")
+    if number > MAX_AREA:
+        raise CellError(f"面积过大：“{shown}”亩。")
+    if number != number.quantize(CENT):
+        raise CellError(f"面积最多两位小数：“{shown}”。")
+    return number.quantize(CENT)
 
 
 # ---- dates -----------------------------------------------------------------------------
@@ -522,11 +576,22 @@ HEADER_SYNONYMS = {
     "还款方式": ("还款方式", "方式", "清收方式", "收款方式"),
     "收据号": ("收据号", "收据编号", "收据号码", "票据号"),
     "备注": ("备注", "备注/凭据"),
+    "合同编号": ("合同编号", "合同号", "编号", "合同编码"),
+    "承包方": ("承包方", "承包人", "承租方", "承租人", "乙方", "承包方名称", "承包方姓名", "承包人姓名", "承包户", "姓名"),
+    "承包方类型": ("承包方类型", "承包人类型", "承包方性质", "乙方类型"),
+    "合同类别": ("合同类别", "类别", "合同类型", "承包类别", "资源类别", "资源类型", "资产类别"),
+    "标的": ("标的", "标的物", "承包标的", "地块", "地块名称", "承包地块", "资产名称", "资源名称", "地块或资产"),
+    "面积": ("面积", "承包面积", "合同面积", "土地面积", "亩数"),
+    "年承包费": ("年承包费", "承包费", "年租金", "租金", "承包金", "年承包金", "年租赁费"),
+    "起始日期": ("起始日期", "开始日期", "起始时间", "开始时间", "承包起始日期", "合同起始日期", "起租日期"),
+    "终止日期": ("终止日期", "结束日期", "到期日期", "终止时间", "结束时间", "到期时间", "承包终止日期", "合同终止日期", "合同到期日期"),
+    "合同形式": ("合同形式", "签订形式", "合同方式", "形式"),
+    "履行四议两公开": ("履行四议两公开", "四议两公开", "是否履行四议两公开", "民主程序", "是否履行民主程序", "履行民主程序"),
 }
 """Wanted header -> the names a ledger uses for it, compared after :func:`_header_parts`.
 A wanted header not in the table matches only its own name."""
 
-MONEY_HEADERS = frozenset({"欠款金额", "尚欠金额", "还款金额"})
+MONEY_HEADERS = frozenset({"欠款金额", "尚欠金额", "还款金额", "年承包费"})
 """Headers whose column carries a unit (元 or 万元)."""
 
 _BRACKETS_RE = re.compile(r"[(\[【〔]([^)\]】〕]*)[)\]】〕]")
@@ -706,6 +771,7 @@ def find_header_row(rows, required_headers, *, optional_headers=(), max_scan=20)
                         row=index,
                     )
                 money[header] = unit
+            _check_area_unit(index, row, columns)
             return HeaderMatch(index, columns, money)
         if len(missing) < len(best_missing):
             best_row, best_missing = index, missing
@@ -720,6 +786,19 @@ def find_header_row(rows, required_headers, *, optional_headers=(), max_scan=20)
     if hints:
         message += "；".join(hints) + "。"
     raise HeaderError(message, missing=best_missing, row=best_row)
+
+
+_NOT_MU_RE = re.compile(r"平方米|平米|㎡|m2|公顷|hm2", re.IGNORECASE)
+
+
+def _check_area_unit(row_index, row, columns):
+    """Areas are read in 亩: a 面积 column headed in square metres or hectares is refused,
+    not read as 亩 (a bracket is otherwise ignored when headers are matched)."""
+    column = columns.get("面积")
+    if column is not None and _NOT_MU_RE.search(_compact(row[column])):
+        raise HeaderError(
+            f"{_cell_name(row, column)}不是以亩为单位：请把面积换算成亩，表头写“面积（亩）”。", row=row_index,
+        )
 
 
 def _quoted(headers):

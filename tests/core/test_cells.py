@@ -28,6 +28,7 @@ from core.cells import (
     is_blank_row,
     looks_like_note,
     parse_amount,
+    parse_area,
     parse_choice,
     parse_date,
     parse_name,
@@ -745,8 +746,8 @@ def test_it_refuses_one_column_that_could_be_two_wanted_headers():
 
 
 def test_it_finds_a_header_not_in_the_synonym_table_by_its_own_name():
-    found = find_header_row([("姓名", "合同编号")], ["姓名", "合同编号"])
-    assert found.columns == {"姓名": 0, "合同编号": 1}
+    found = find_header_row([("姓名", "地块编码")], ["姓名", "地块编码"])
+    assert found.columns == {"姓名": 0, "地块编码": 1}
     assert found.units == {}
 
 
@@ -956,3 +957,71 @@ def test_it_reads_a_workbook_saved_by_libreoffice(tmp_path):
 def test_it_tells_blank_values():
     assert is_blank(None) and is_blank("") and is_blank(" \u3000\n\u200b")
     assert not is_blank(0) and not is_blank("0") and not is_blank(False)
+
+
+# ---- areas (亩) -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (3, "3.00"),
+        (0, "0.00"),
+        (3.5, "3.50"),
+        (3.3000000000000003, "3.30"),  # float noise, as for amounts
+        (Decimal("12.25"), "12.25"),
+        ("12.5", "12.50"),
+        ("12.5亩", "12.50"),
+        (" １２．５ 亩 ", "12.50"),
+        ("1,234.5", "1234.50"),
+        ("0", "0.00"),
+    ],
+)
+def test_it_reads_an_area_in_mu(value, expected):
+    assert parse_area(value) == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("-2", "面积不能为负数：“-2”。"),
+        (-0.5, "面积不能为负数：“-0.5”。"),
+        ("1.234", "面积最多两位小数：“1.234”。"),
+        (1.234, "面积最多两位小数：“1.234”。"),
+        ("300平方米", "面积须以亩为单位，这里是平方米（“300平方米”）：请换算成亩（1 亩约 666.67 平方米）后填写。"),
+        ("300㎡", "面积须以亩为单位，这里是平方米（“300㎡”）：请换算成亩（1 亩约 666.67 平方米）后填写。"),
+        ("约3亩", "无法识别的面积：“约3亩”。可以写成 12.5、12.5亩。"),
+        ("3亩2分", "无法识别的面积：“3亩2分”。可以写成 12.5、12.5亩。"),
+        (True, "无法识别的面积：“True”。可以写成 12.5、12.5亩。"),
+        (date(2019, 5, 13), "无法识别的面积：“2019-05-13”。可以写成 12.5、12.5亩。"),
+        (float("nan"), "无法识别的面积：“nan”。"),
+        ("=B2*2", "面积单元格是公式“=B2*2”，没有读到它的计算结果：请在 Excel 中打开并保存后再导入，或改填数值。"),
+        (Decimal("10000000000"), "面积过大：“10000000000”亩。"),
+    ],
+)
+def test_it_refuses_an_area_it_cannot_read(value, message):
+    assert error_of(parse_area, value) == message
+
+
+def test_it_gives_none_for_a_blank_area_unless_required():
+    assert parse_area(None) is None
+    assert parse_area(" \u3000") is None
+    assert error_of(parse_area, "", required=True) == "面积不能为空。"
+
+
+def test_it_reads_the_unit_of_an_annual_fee_column():
+    headers = ["合同编号", "年承包费"]
+    assert find_header_row([("合同号", "承包费（万元）")], headers).units == {"年承包费": WAN_YUAN}
+    assert find_header_row([("编号", "年租金/元")], headers).units == {"年承包费": YUAN}
+    assert find_header_row([("合同台账（单位：万元）", None), ("合同编号", "年承包费")], headers).units == {"年承包费": WAN_YUAN}
+
+
+@pytest.mark.parametrize("header", ["面积（平方米）", "面积(㎡)", "承包面积（公顷）", "面积/平米"])
+def test_it_refuses_an_area_column_not_in_mu(header):
+    with pytest.raises(HeaderError, match="亩"):
+        find_header_row([("合同编号", header)], ["合同编号", "面积"])
+
+
+@pytest.mark.parametrize("header", ["面积", "面积（亩）", "承包面积(亩)"])
+def test_it_reads_an_area_column_in_mu(header):
+    assert find_header_row([("合同编号", header)], ["合同编号", "面积"]).columns == {"合同编号": 0, "面积": 1}
