@@ -152,9 +152,12 @@ class LedgerKind:
         raise NotImplementedError
 
     def is_example(self, cells):
-        """The template's example row, left in by mistake: refused, never imported."""
+        """The template's example row, left in by mistake: refused, never imported. Columns
+        taken out of the sheet (村居 on a sheet named after its village) are not compared."""
         for column in self.columns:
-            value = cells.get(column.header)
+            if column.header not in cells:
+                continue
+            value = cells[column.header]
             example = column.example
             if is_blank(value) and is_blank(example):
                 continue
@@ -268,6 +271,8 @@ def _read_sheet(sheet, kind, lookup, rows, problems, done, total, progress):
                 ))
             continue
         cells = {header: values[column] if column < len(values) else None for header, column in match.columns.items()}
+        if all(is_blank(value) for header, value in cells.items() if header != VILLAGE):
+            continue  # a row left empty but for its 序号 or a pre-filled 村居
         if kind.is_example(cells):
             problems.append(Problem(title, excel_row, None, "", "这是模板里的示例行，请删除后再导入。"))
             continue

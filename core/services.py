@@ -31,13 +31,17 @@ STORED_PROBLEMS = 1000
 PROGRESS_TTL = 24 * 3600
 
 
-def progress_key(batch_id):
-    return f"import-progress:{batch_id}"
+def progress_key(batch):
+    """The cache key of a batch's progress: its id and its upload time, so that a database
+    made again (tests, a reset) never shows an old batch's progress under a reused id."""
+    return f"import-progress:{batch.pk}:{batch.uploaded_at.timestamp():.6f}"
 
 
-def _progress_reporter(batch_id, phase):
+def _progress_reporter(batch, phase):
+    key = progress_key(batch)
+
     def report(done, total):
-        cache.set(progress_key(batch_id), {"phase": phase, "done": done, "total": max(total, done)}, PROGRESS_TTL)
+        cache.set(key, {"phase": phase, "done": done, "total": max(total, done)}, PROGRESS_TTL)
 
     return report
 
@@ -58,7 +62,7 @@ def _same_file_error(earlier):
     when = timezone.localtime(earlier.confirmed_at or earlier.uploaded_at)
     return ValidationError(
         f"这个文件（内容完全相同）已于 {when:%Y-%m-%d %H:%M} 由 {earlier.uploaded_by} 导入（第 {earlier.pk} 批），不能重复导入。"
-        "如果台账有更新，请导入更新后的文件：已有的欠款人和欠款不会重复登记。"
+        "如果台账有更新，请导入更新后的文件：已经登记的内容不会重复登记。"
     )
 
 
@@ -133,7 +137,7 @@ def import_batch_validate(*, batch_id):
 
 def _validate(batch):
     spec = ledger_kind(batch.kind)
-    report = _progress_reporter(batch.pk, "validate")
+    report = _progress_reporter(batch, "validate")
     result = read_ledger(batch.file.path, spec, township=batch.township, progress=report)
     problems = list(result.problems)
     plan = spec.plan(result.rows, batch=batch)
@@ -186,7 +190,7 @@ def import_batch_run(*, batch_id):
     if batch.status != ImportStatus.IMPORTING:
         return batch
     spec = ledger_kind(batch.kind)
-    report = _progress_reporter(batch.pk, "import")
+    report = _progress_reporter(batch, "import")
     try:
         with transaction.atomic():
             rows = _load_plan(batch)

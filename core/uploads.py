@@ -19,7 +19,8 @@ CHUNK = 1024 * 1024
 
 
 def _mb(size):
-    return f"{size / 1024 / 1024:.0f} MB"
+    """``10.4 MB``, ``10 MB``: a file just over the limit must not read as the limit itself."""
+    return f"{size / 1024 / 1024:.2f}".rstrip("0").rstrip(".") + " MB"
 
 
 @dataclass(frozen=True)

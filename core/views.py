@@ -198,7 +198,7 @@ class ImportBatchView(ImportAccessMixin, View):
 
     def get(self, request, pk):
         batch = self.get_batch()
-        progress = cache.get(services.progress_key(batch.pk)) if batch.in_progress else None
+        progress = cache.get(services.progress_key(batch)) if batch.in_progress else None
         percent = None
         if progress and progress["total"]:
             percent = min(100, round(100 * progress["done"] / progress["total"]))

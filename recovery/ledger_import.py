@@ -11,8 +11,9 @@ Matching, the same on preview and on import:
 - An arrear is already registered when the debtor has one in the campaign with the same
   category, 发生日期 and ledger amount (欠款金额); that row is skipped, so an updated ledger
   imported later adds only what is new.
-- A repayment is already registered when the arrear has an unreversed one with the same
-  date, amount, way and 收据号.
+- A repayment is already registered when one of the debtor's arrears in the campaign (of
+  the row's 类别, if given; cleared ones too) has an unreversed one with the same date,
+  amount, way and 收据号.
 """
 
 from collections import Counter, defaultdict
@@ -425,11 +426,12 @@ class RepaymentsLedger(LedgerKind):
         matcher = DebtorMatcher(rows, allow_new=False)
         problems = list(matcher.problems)
         debtor_pks = {ref for ref in matcher.refs.values() if isinstance(ref, int)}
-        open_arrears = defaultdict(list)
+        debtor_arrears = defaultdict(list)  # cleared ones too: their repayments may be in the file again
         arrears = {}
-        for arrear in Arrear.objects.filter(campaign=batch.campaign, debtor_id__in=debtor_pks, outstanding__gt=0).order_by("incurred_on", "pk"):
-            open_arrears[arrear.debtor_id].append(arrear)
-            arrears[arrear.pk] = arrear
+        for arrear in Arrear.objects.filter(campaign=batch.campaign, debtor_id__in=debtor_pks).order_by("incurred_on", "pk"):
+            debtor_arrears[arrear.debtor_id].append(arrear)
+            if arrear.outstanding > 0:
+                arrears[arrear.pk] = arrear
         registered = set(
             Repayment.objects.filter(arrear__campaign=batch.campaign, arrear__debtor_id__in=debtor_pks, reversal__isnull=True)
             .values_list("arrear_id", "received_on", "amount", "kind", "receipt_number")
@@ -441,7 +443,11 @@ class RepaymentsLedger(LedgerKind):
             if debtor_id is None:
                 continue
             values = row.values
-            candidates = [a for a in open_arrears[debtor_id] if not values["category"] or a.category == values["category"]]
+            of_category = [a for a in debtor_arrears[debtor_id] if not values["category"] or a.category == values["category"]]
+            if any((a.pk, values["received_on"], values["amount"], values["kind"], values["receipt_number"]) in registered for a in of_category):
+                skipped.append((row, "已登记过这笔还款"))
+                continue
+            candidates = [a for a in of_category if a.pk in arrears]
             label = ArrearCategory(values["category"]).label if values["category"] else ""
             if not candidates:
                 what = f"{label}类" if label else ""
@@ -453,9 +459,6 @@ class RepaymentsLedger(LedgerKind):
                 continue
             arrear = candidates[0]
             key = (arrear.pk, values["received_on"], values["amount"], values["kind"], values["receipt_number"])
-            if key in registered:
-                skipped.append((row, "已登记过这笔还款"))
-                continue
             if key in seen:
                 problems.append(_problem(row, "还款金额", f"与{_where(seen[key])}的还款完全相同（同一笔欠款、日期、金额、方式、收据号），无法判断是否重复，请核对；确是两笔的请填写收据号。"))
                 continue

@@ -183,14 +183,3 @@ def arrear(debtor, campaign):
     """1,000.00 yuan owed to 东岭村 by 张三, nothing paid yet."""
     return ArrearFactory(debtor=debtor, campaign=campaign, principal=Decimal("1000.00"))
 
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    """Each test starts with an empty process-local cache: import progress is kept there by
-    batch id, and SQLite gives ids again after a test's rows are rolled back. (Redis is left
-    alone: it is also the broker, and PostgreSQL never gives an id twice.)"""
-    from django.conf import settings
-    from django.core.cache import cache
-
-    if settings.CACHES["default"]["BACKEND"].endswith("LocMemCache"):
-        cache.clear()

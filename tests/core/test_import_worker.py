@@ -55,7 +55,7 @@ def test_it_validates_and_imports_a_big_ledger_in_a_real_worker(client, staff_us
     page = status_of(client, batch)
     assert "确认导入" in page and '<meta http-equiv="refresh"' not in page
     assert f"{ROWS} 笔" in page
-    assert cache.get(progress_key(batch.pk))["done"] >= ROWS
+    assert cache.get(progress_key(batch))["done"] >= ROWS
 
     response = client.post(reverse("import_confirm", args=[batch.pk]))
     assert response.status_code == 302
