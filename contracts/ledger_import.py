@@ -25,24 +25,17 @@ from core.cells import (
     parse_amount,
     parse_area,
     parse_choice,
+    parse_credit_code,
     parse_date,
     parse_name,
     parse_national_id,
     parse_text,
 )
-from core.importing import LedgerKind, Plan, TemplateColumn
+from core.importing import LedgerKind, Plan, RowReader, TemplateColumn, preview_table, village_names
 from core.money import fmt_yuan
 from core.validators import mask_national_id
 from recovery.choices import DebtorKind
-from recovery.ledger_import import (
-    DEBTOR_KIND_ALIASES,
-    _Cells,
-    _credit_code,
-    _problem,
-    _table,
-    _village_names,
-    _where,
-)
+from recovery.ledger_import import DEBTOR_KIND_ALIASES
 from recovery.models import Debtor
 
 from .choices import ContractCategory, ContractForm
@@ -125,8 +118,8 @@ class DebtorLinks:
             if pk is not None:
                 debtor = self.debtors[pk]
                 if debtor["name"] != values["name"]:
-                    self.problems.append(_problem(
-                        row, noun,
+                    self.problems.append(row.problem(
+                        noun,
                         f"本村欠款人台账中该{noun}（{_mask(number)}）是“{debtor['name']}”的，与本行承包方“{values['name']}”不符，请核对。",
                     ))
                     return None
@@ -174,12 +167,12 @@ class ContractsLedger(LedgerKind):
     )
 
     def parse_row(self, cells, *, units):
-        read = _Cells(cells)
+        read = RowReader(cells)
         values = {
             "number": read("合同编号", _text_required("合同编号", 50)),
             "name": read("承包方", parse_name, noun="承包方"),
             "national_id": read("身份证号", parse_national_id, required=False) or "",
-            "credit_code": read("统一社会信用代码", _credit_code) or "",
+            "credit_code": read("统一社会信用代码", parse_credit_code) or "",
         }
         kind = read("承包方类型", parse_choice, DebtorKind, noun="承包方类型", aliases=DEBTOR_KIND_ALIASES, required=False)
         values["kind_stated"] = kind is not None
@@ -219,8 +212,8 @@ class ContractsLedger(LedgerKind):
                 skipped.append((row, "已登记过该合同编号"))
                 continue
             if key in seen:
-                links.problems.append(_problem(
-                    row, "合同编号", f"合同编号“{row.values['number']}”与{_where(seen[key])}重复，同一村的合同编号不能相同。",
+                links.problems.append(row.problem(
+                    "合同编号", f"合同编号“{row.values['number']}”与{seen[key].place}重复，同一村的合同编号不能相同。",
                 ))
                 continue
             seen[key] = row
@@ -232,7 +225,7 @@ class ContractsLedger(LedgerKind):
         return Plan(self._preview(rows, new, skipped), links.problems, new)
 
     def _preview(self, rows, new, skipped):
-        names = _village_names(rows)
+        names = village_names(rows)
         per_village = defaultdict(lambda: [0, 0, Decimal(0), 0])
         for row in rows:
             per_village[row.village_id][0] += 1
@@ -251,17 +244,17 @@ class ContractsLedger(LedgerKind):
             ["跳过（已登记过该合同编号）", f"{len(skipped)} 行"],
         ]
         tables = [
-            _table("按村汇总", ["村居", "数据行", "新增合同（份）", "年承包费合计（元）", "跳过（行）"], [
+            preview_table("按村汇总", ["村居", "数据行", "新增合同（份）", "年承包费合计（元）", "跳过（行）"], [
                 [names.get(village_id), count, added, fmt_yuan(fees), passed]
                 for village_id, (count, added, fees, passed) in sorted(per_village.items(), key=lambda item: names.get(item[0], ""))
             ]),
-            _table(
+            preview_table(
                 "新增合同",
                 ["村居", "合同编号", "承包方", "类别", "标的", "面积（亩）", "年承包费（元）", "期限", "欠款人台账", "位置"],
                 [self._new_row(names, row, why) for row, _, _, why in new],
             ),
-            _table("跳过的行", ["位置", "合同编号", "承包方", "原因"], [
-                [_where(row), row.values["number"], row.values["name"], why] for row, why in skipped
+            preview_table("跳过的行", ["位置", "合同编号", "承包方", "原因"], [
+                [row.place, row.values["number"], row.values["name"], why] for row, why in skipped
             ]),
         ]
         return {"summary": summary, "tables": tables}
@@ -273,7 +266,7 @@ class ContractsLedger(LedgerKind):
         return [
             names.get(row.village_id), values["number"], values["name"], ContractCategory(values["category"]).label,
             values["subject"], "" if area is None else f"{area:f}", fmt_yuan(values["annual_fee"]),
-            f"{values['start_date']:%Y-%m-%d} 至 {values['end_date']:%Y-%m-%d}", why, _where(row),
+            f"{values['start_date']:%Y-%m-%d} 至 {values['end_date']:%Y-%m-%d}", why, row.place,
         ]
 
     def write(self, plan, *, batch, user, progress):

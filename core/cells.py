@@ -65,7 +65,7 @@ from django.core.exceptions import ValidationError
 from openpyxl.utils import get_column_letter
 
 from core.money import CENT, WAN
-from core.validators import mask_national_id, mask_phone, validate_national_id, validate_phone
+from core.validators import mask_national_id, mask_phone, validate_credit_code, validate_national_id, validate_phone
 
 YUAN = "元"
 WAN_YUAN = "万元"
@@ -438,6 +438,17 @@ def parse_national_id(value, *, required=True):
 
 _MOBILE_RE = re.compile(r"1[3-9]\d{9}")
 _SEVERAL_PHONES_RE = re.compile(r"[/、,;|]")
+
+
+def parse_credit_code(value):
+    """A 统一社会信用代码 cell -> 18 characters, upper case, checked; blank gives ``""``."""
+    text = _compact(parse_text(value)).upper()
+    if text:
+        try:
+            validate_credit_code(text)
+        except ValidationError as error:
+            raise CellError(f"统一社会信用代码“{text}”有误：{error.messages[0]}") from None
+    return text
 
 
 def parse_phone(value, *, required=True):

@@ -96,6 +96,14 @@ class SourceRow:
     values: dict
     columns: dict  # header -> 0-based column index, shared by the rows of a sheet
 
+    @property
+    def place(self):
+        return f"工作表“{self.sheet}”第 {self.row} 行"
+
+    def problem(self, header, message):
+        """A :class:`Problem` on this row's ``header`` cell (the row, if that column is absent)."""
+        return Problem(self.sheet, self.row, self.columns.get(header), header, message)
+
 
 class RowErrors(Exception):
     """Raised by :meth:`LedgerKind.parse_row`: header -> Chinese message (header ``""`` for
@@ -104,6 +112,47 @@ class RowErrors(Exception):
     def __init__(self, errors):
         super().__init__(errors)
         self.errors = errors
+
+
+class RowReader:
+    """Parses a row's cells one by one, collecting every error instead of stopping at the
+    first: ``read(header, parse, *args)`` -> the parsed value or None; ``done(values)``
+    returns ``values`` or raises :class:`RowErrors` with them all."""
+
+    def __init__(self, cells):
+        self.cells = cells
+        self.errors = {}
+
+    def __call__(self, header, parse, *args, **kwargs):
+        try:
+            return parse(self.cells.get(header), *args, **kwargs)
+        except CellError as exc:
+            self.errors[header] = exc.message
+            return None
+
+    def fail(self, header, message):
+        self.errors.setdefault(header, message)
+
+    def done(self, values):
+        if self.errors:
+            raise RowErrors(self.errors)
+        return values
+
+
+SHOWN = 200  # rows listed in a preview's tables; the rest are counted
+
+
+def preview_table(title, columns, rows, total=None):
+    """One table of a preview or receipt (JSON): the first :data:`SHOWN` rows and the count."""
+    return {"title": title, "columns": columns, "rows": rows[:SHOWN], "total": len(rows) if total is None else total}
+
+
+def village_names(rows):
+    """village id -> name, for the villages of ``rows`` (:class:`SourceRow`)."""
+    from villages.models import Village
+
+    ids = {row.village_id for row in rows}
+    return dict(Village.objects.filter(pk__in=ids).values_list("pk", "name"))
 
 
 @dataclass

@@ -22,25 +22,22 @@ from django.utils import timezone
 
 from core.cells import (
     YUAN,
-    CellError,
     parse_amount,
     parse_choice,
+    parse_credit_code,
     parse_date,
     parse_name,
     parse_national_id,
     parse_phone,
     parse_text,
 )
-from core.importing import LedgerKind, Plan, Problem, RowErrors, TemplateColumn
+from core.importing import LedgerKind, Plan, RowReader, TemplateColumn, preview_table, village_names
 from core.money import fmt_yuan
-from core.validators import mask_national_id, validate_credit_code
-from villages.models import Village
+from core.validators import mask_national_id
 
 from .choices import OFFSET_KINDS, ArrearCategory, DebtorKind, RepaymentKind
 from .models import Arrear, Debtor, Repayment
 from .services import ledger_arrears_create, ledger_debtors_create, ledger_repayments_create
-
-SHOWN = 200  # rows listed in a preview's tables; the rest are counted
 
 CATEGORY_ALIASES = {
     "土地承包费": ArrearCategory.CONTRACT_FEE, "承包金": ArrearCategory.CONTRACT_FEE,
@@ -52,42 +49,9 @@ KIND_ALIASES = {"银行转账": RepaymentKind.TRANSFER, "转帐": RepaymentKind.
 DEBTOR_KIND_ALIASES = {"自然人": DebtorKind.PERSON, "企业": DebtorKind.ORGANISATION, "公司": DebtorKind.ORGANISATION}
 
 
-class _Cells:
-    """Parse a row's cells one by one, collecting every error instead of stopping."""
-
-    def __init__(self, cells):
-        self.cells = cells
-        self.errors = {}
-
-    def __call__(self, header, parse, *args, **kwargs):
-        try:
-            return parse(self.cells.get(header), *args, **kwargs)
-        except CellError as exc:
-            self.errors[header] = exc.message
-            return None
-
-    def fail(self, header, message):
-        self.errors.setdefault(header, message)
-
-    def done(self, values):
-        if self.errors:
-            raise RowErrors(self.errors)
-        return values
-
-
 def _not_future(read, header, day):
     if day is not None and day > timezone.localdate():
         read.fail(header, f"{day:%Y-%m-%d} 晚于今天。")
-
-
-def _credit_code(value):
-    text = parse_text(value).upper()
-    if text:
-        try:
-            validate_credit_code(text)
-        except Exception as exc:  # ValidationError
-            raise CellError(f"统一社会信用代码“{text}”有误：{exc.messages[0]}") from None
-    return text
 
 
 def _debtor_identity(read):
@@ -95,17 +59,9 @@ def _debtor_identity(read):
     values = {
         "name": read("姓名", parse_name),
         "national_id": read("身份证号", parse_national_id, required=False) or "",
-        "credit_code": read("统一社会信用代码", _credit_code) or "",
+        "credit_code": read("统一社会信用代码", parse_credit_code) or "",
     }
     return values
-
-
-def _where(row):
-    return f"工作表“{row.sheet}”第 {row.row} 行"
-
-
-def _problem(row, header, message):
-    return Problem(row.sheet, row.row, row.columns.get(header), header, message)
 
 
 class DebtorMatcher:
@@ -143,7 +99,7 @@ class DebtorMatcher:
                 key = (field, row.village_id, number)
                 first = first_of.setdefault(key, row)
                 if first is not row and first.values["name"] != values["name"]:
-                    self._fail(row, noun, f"{noun}与{_where(first)}相同，但姓名是“{first.values['name']}”，这里是“{values['name']}”。")
+                    self._fail(row, noun, f"{noun}与{first.place}相同，但姓名是“{first.values['name']}”，这里是“{values['name']}”。")
                     break
                 pk, how = table.get((row.village_id, number)), noun
                 if pk is None:
@@ -193,7 +149,7 @@ class DebtorMatcher:
         return mask_national_id(number) if len(number) == 18 and number[:17].isdigit() else number
 
     def _fail(self, row, header, message):
-        self.problems.append(_problem(row, header, message))
+        self.problems.append(row.problem(header, message))
         self.refs[id(row)] = None
 
     def _match(self, row, pk, how):
@@ -210,15 +166,6 @@ class DebtorMatcher:
 
     def ref(self, row):
         return self.refs.get(id(row))
-
-
-def _village_names(rows):
-    ids = {row.village_id for row in rows}
-    return dict(Village.objects.filter(pk__in=ids).values_list("pk", "name"))
-
-
-def _table(title, columns, rows, total=None):
-    return {"title": title, "columns": columns, "rows": rows[:SHOWN], "total": len(rows) if total is None else total}
 
 
 # ---- debtors and their arrears -------------------------------------------------------------
@@ -245,7 +192,7 @@ class ArrearsLedger(LedgerKind):
     )
 
     def parse_row(self, cells, *, units):
-        read = _Cells(cells)
+        read = RowReader(cells)
         values = _debtor_identity(read)
         kind = read("欠款人类型", parse_choice, DebtorKind, noun="欠款人类型", aliases=DEBTOR_KIND_ALIASES, required=False)
         if kind is None:
@@ -292,7 +239,7 @@ class ArrearsLedger(LedgerKind):
                 skipped.append((row, "已登记过这笔欠款"))
                 continue
             if key in seen:
-                problems.append(_problem(row, "欠款金额", f"与{_where(seen[key])}是同一欠款人、同类别、同发生日期、同金额的欠款，无法判断是否重复，请核对后只保留一行。"))
+                problems.append(row.problem("欠款金额", f"与{seen[key].place}是同一欠款人、同类别、同发生日期、同金额的欠款，无法判断是否重复，请核对后只保留一行。"))
                 continue
             seen[key] = row
             if values["outstanding"] is not None and values["outstanding"] == 0:
@@ -303,7 +250,7 @@ class ArrearsLedger(LedgerKind):
         return Plan(preview, problems, (matcher, new_arrears))
 
     def _preview(self, rows, matcher, new_arrears, skipped):
-        names = _village_names(rows)
+        names = village_names(rows)
         per_village = defaultdict(lambda: [0, set(), 0, 0])
         for row in rows:
             per_village[row.village_id][0] += 1
@@ -325,19 +272,19 @@ class ArrearsLedger(LedgerKind):
             ["跳过（已登记或已结清）", f"{len(skipped)} 行"],
         ]
         tables = [
-            _table("按村汇总", ["村居", "数据行", "新增欠款人", "新增欠款（笔）", "新增欠款金额（元）"], [
+            preview_table("按村汇总", ["村居", "数据行", "新增欠款人", "新增欠款（笔）", "新增欠款金额（元）"], [
                 [names.get(v), n, len(new), count, fmt_yuan(amount)]
                 for v, (n, new, count, amount) in sorted(per_village.items(), key=lambda item: names.get(item[0], ""))
             ]),
-            _table("新增欠款人", ["村居", "姓名", "身份证号/信用代码", "位置"], [
-                [names.get(row.village_id), row.values["name"], _shown_id(row.values), _where(row)]
+            preview_table("新增欠款人", ["村居", "姓名", "身份证号/信用代码", "位置"], [
+                [names.get(row.village_id), row.values["name"], _shown_id(row.values), row.place]
                 for row in matcher.new_rows.values()
             ]),
-            _table("匹配到的已有欠款人", ["村居", "姓名", "匹配依据", "位置"], [
-                [names.get(row.village_id), row.values["name"], how, _where(row)]
+            preview_table("匹配到的已有欠款人", ["村居", "姓名", "匹配依据", "位置"], [
+                [names.get(row.village_id), row.values["name"], how, row.place]
                 for row, how in matcher.matched_by.values()
             ]),
-            _table("跳过的行", ["位置", "姓名", "原因"], [[_where(row), row.values["name"], why] for row, why in skipped]),
+            preview_table("跳过的行", ["位置", "姓名", "原因"], [[row.place, row.values["name"], why] for row, why in skipped]),
         ]
         return {"summary": summary, "tables": tables}
 
@@ -405,7 +352,7 @@ class RepaymentsLedger(LedgerKind):
     )
 
     def parse_row(self, cells, *, units):
-        read = _Cells(cells)
+        read = RowReader(cells)
         values = _debtor_identity(read)
         values.update(
             category=read("类别", parse_choice, ArrearCategory, noun="欠款类别", aliases=CATEGORY_ALIASES, required=False),
@@ -451,27 +398,27 @@ class RepaymentsLedger(LedgerKind):
             label = ArrearCategory(values["category"]).label if values["category"] else ""
             if not candidates:
                 what = f"{label}类" if label else ""
-                problems.append(_problem(row, "类别" if label else "姓名", f"“{values['name']}”在本次清收行动中没有未结清的{what}欠款。"))
+                problems.append(row.problem("类别" if label else "姓名", f"“{values['name']}”在本次清收行动中没有未结清的{what}欠款。"))
                 continue
             if len(candidates) > 1:
                 hint = "请在系统中逐笔录入这笔还款。" if label else "请在“类别”列注明还的是哪一类欠款。"
-                problems.append(_problem(row, "类别", f"“{values['name']}”有 {len(candidates)} 笔未结清的{label}欠款，无法判断这笔还款记到哪一笔；{hint}"))
+                problems.append(row.problem("类别", f"“{values['name']}”有 {len(candidates)} 笔未结清的{label}欠款，无法判断这笔还款记到哪一笔；{hint}"))
                 continue
             arrear = candidates[0]
             key = (arrear.pk, values["received_on"], values["amount"], values["kind"], values["receipt_number"])
             if key in seen:
-                problems.append(_problem(row, "还款金额", f"与{_where(seen[key])}的还款完全相同（同一笔欠款、日期、金额、方式、收据号），无法判断是否重复，请核对；确是两笔的请填写收据号。"))
+                problems.append(row.problem("还款金额", f"与{seen[key].place}的还款完全相同（同一笔欠款、日期、金额、方式、收据号），无法判断是否重复，请核对；确是两笔的请填写收据号。"))
                 continue
             seen[key] = row
             if values["received_on"] < arrear.incurred_on:
-                problems.append(_problem(row, "收款日期", f"收款日期早于这笔欠款的发生日期（{arrear.incurred_on:%Y-%m-%d}）。"))
+                problems.append(row.problem("收款日期", f"收款日期早于这笔欠款的发生日期（{arrear.incurred_on:%Y-%m-%d}）。"))
                 continue
             if values["amount"] > remaining[arrear.pk]:
-                problems.append(_problem(row, "还款金额", f"还款 {fmt_yuan(values['amount'])} 元超过这笔欠款尚欠的 {fmt_yuan(remaining[arrear.pk])} 元（已扣除本文件前面各行的还款）。"))
+                problems.append(row.problem("还款金额", f"还款 {fmt_yuan(values['amount'])} 元超过这笔欠款尚欠的 {fmt_yuan(remaining[arrear.pk])} 元（已扣除本文件前面各行的还款）。"))
                 continue
             remaining[arrear.pk] -= values["amount"]
             entries.append((row, arrear))
-        names = _village_names(rows)
+        names = village_names(rows)
         kinds = Counter()
         for row, _ in entries:
             kinds[row.values["kind"]] += row.values["amount"]
@@ -483,12 +430,12 @@ class RepaymentsLedger(LedgerKind):
             ["跳过（已登记）", f"{len(skipped)} 行"],
         ]
         tables = [
-            _table("将登记的清收记录", ["村居", "姓名", "欠款", "金额（元）", "收款日期", "方式", "位置"], [
+            preview_table("将登记的清收记录", ["村居", "姓名", "欠款", "金额（元）", "收款日期", "方式", "位置"], [
                 [names.get(row.village_id), row.values["name"], f"{arrear.get_category_display()} {arrear.incurred_on:%Y-%m-%d}",
-                 fmt_yuan(row.values["amount"]), f"{row.values['received_on']:%Y-%m-%d}", RepaymentKind(row.values["kind"]).label, _where(row)]
+                 fmt_yuan(row.values["amount"]), f"{row.values['received_on']:%Y-%m-%d}", RepaymentKind(row.values["kind"]).label, row.place]
                 for row, arrear in entries
             ]),
-            _table("跳过的行", ["位置", "姓名", "原因"], [[_where(row), row.values["name"], why] for row, why in skipped]),
+            preview_table("跳过的行", ["位置", "姓名", "原因"], [[row.place, row.values["name"], why] for row, why in skipped]),
         ]
         return Plan({"summary": summary, "tables": tables}, problems, entries)
 

@@ -30,6 +30,7 @@ from core.cells import (
     parse_amount,
     parse_area,
     parse_choice,
+    parse_credit_code,
     parse_date,
     parse_name,
     parse_national_id,
@@ -1025,3 +1026,20 @@ def test_it_refuses_an_area_column_not_in_mu(header):
 @pytest.mark.parametrize("header", ["面积", "面积（亩）", "承包面积(亩)"])
 def test_it_reads_an_area_column_in_mu(header):
     assert find_header_row([("合同编号", header)], ["合同编号", "面积"]).columns == {"合同编号": 0, "面积": 1}
+
+
+def test_it_reads_a_credit_code_in_full_width_and_lower_case():
+    from tests.factories import valid_credit_code
+
+    code = valid_credit_code(7)
+    assert parse_credit_code(" " + code.lower().translate(str.maketrans("0123456789", "０１２３４５６７８９")) + " ") == code
+    assert parse_credit_code(None) == ""
+
+
+def test_it_refuses_a_credit_code_with_a_wrong_check_character():
+    from tests.factories import valid_credit_code
+
+    code = valid_credit_code(7)
+    wrong = code[:-1] + ("0" if code[-1] != "0" else "1")
+    with pytest.raises(CellError, match="统一社会信用代码"):
+        parse_credit_code(wrong)
