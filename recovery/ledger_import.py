@@ -12,8 +12,10 @@ Matching, the same on preview and on import:
   category, 发生日期 and ledger amount (欠款金额); that row is skipped, so an updated ledger
   imported later adds only what is new.
 - A repayment is already registered when one of the debtor's arrears in the campaign (of
-  the row's 类别, if given; cleared ones too) has an unreversed one with the same date,
-  amount, way and 收据号.
+  the row's 类别, if given; cleared ones too) has one with the same date, amount, way and
+  收据号. One that was registered and then reversed (冲正) is not registered again: the
+  reversal was someone's deliberate correction, and the preview lists the row as skipped so
+  that staff can enter it by hand if the ledger is right.
 """
 
 from collections import Counter, defaultdict
@@ -379,10 +381,11 @@ class RepaymentsLedger(LedgerKind):
             debtor_arrears[arrear.debtor_id].append(arrear)
             if arrear.outstanding > 0:
                 arrears[arrear.pk] = arrear
-        registered = set(
-            Repayment.objects.filter(arrear__campaign=batch.campaign, arrear__debtor_id__in=debtor_pks, reversal__isnull=True)
-            .values_list("arrear_id", "received_on", "amount", "kind", "receipt_number")
-        )
+        registered = {}  # key -> reversed?
+        for *key, reversed_ in Repayment.objects.filter(arrear__campaign=batch.campaign, arrear__debtor_id__in=debtor_pks).values_list(
+            "arrear_id", "received_on", "amount", "kind", "receipt_number", "reversal",
+        ):
+            registered[tuple(key)] = registered.get(tuple(key), False) or reversed_ is not None
         remaining = {pk: arrear.outstanding for pk, arrear in arrears.items()}
         seen, entries, skipped = {}, [], []
         for row in rows:
@@ -391,8 +394,11 @@ class RepaymentsLedger(LedgerKind):
                 continue
             values = row.values
             of_category = [a for a in debtor_arrears[debtor_id] if not values["category"] or a.category == values["category"]]
-            if any((a.pk, values["received_on"], values["amount"], values["kind"], values["receipt_number"]) in registered for a in of_category):
-                skipped.append((row, "已登记过这笔还款"))
+            same = (values["received_on"], values["amount"], values["kind"], values["receipt_number"])
+            found = [registered[(a.pk, *same)] for a in of_category if (a.pk, *same) in registered]
+            if found:
+                why = "已登记过这笔还款，后来已冲正；如台账无误，请手工重新录入" if all(found) else "已登记过这笔还款"
+                skipped.append((row, why))
                 continue
             candidates = [a for a in of_category if a.pk in arrears]
             label = ArrearCategory(values["category"]).label if values["category"] else ""

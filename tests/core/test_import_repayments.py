@@ -279,15 +279,19 @@ def test_it_refuses_a_repayment_of_a_cleared_arrear(township, village_a, staff_u
     assert problems(batch) == [("村名", 5, "姓名", "“张三”在本次清收行动中没有未结清的欠款。")]
 
 
-def test_it_registers_again_a_repayment_that_was_reversed(township, village_a, staff_user, campaign, arrear):
-    """A reversed entry no longer counts: the ledger's row is registered anew."""
+def test_it_does_not_register_again_a_repayment_that_was_reversed(township, village_a, staff_user, campaign, arrear):
+    """A reversal is someone's deliberate correction: the ledger's row is skipped, and the
+    preview says so, so that staff can enter it by hand if the ledger is right."""
     first = imported(template_ledger(row("张三", 300, 收据号="NO.1")), township=township, user=staff_user, campaign=campaign)
     reverse(Repayment.objects.get(import_batch=first), staff_user)
 
-    batch = imported(template_ledger(row("张三", 300, 收据号="NO.1"), row("张三", 1)), township=township, user=staff_user, campaign=campaign)
+    batch = validated(template_ledger(row("张三", 300, 收据号="NO.1"), row("张三", 1)), township=township, user=staff_user, campaign=campaign)
+    skipped = next(table for table in batch.preview["tables"] if table["title"] == "跳过的行")
+    assert [reason for *_, reason in skipped["rows"]] == ["已登记过这笔还款，后来已冲正；如台账无误，请手工重新录入"]
+    import_batch_confirm(batch=batch, confirmed_by=staff_user)
+    import_batch_run(batch_id=batch.pk)
 
-    assert batch.status == ImportStatus.IMPORTED
-    assert outstanding(arrear) == Decimal("699.00")
+    assert outstanding(arrear) == Decimal("999.00")
 
 
 # ---- all or nothing ------------------------------------------------------------------------
