@@ -39,7 +39,7 @@ from core.validators import mask_national_id
 
 from .choices import OFFSET_KINDS, ArrearCategory, DebtorKind, RepaymentKind
 from .models import Arrear, Debtor, Repayment
-from .services import ledger_arrears_create, ledger_debtors_create, ledger_repayments_create
+from .services import ledger_arrears_create, ledger_debtors_create, ledger_debtors_fill_numbers, ledger_repayments_create
 
 CATEGORY_ALIASES = {
     "土地承包费": ArrearCategory.CONTRACT_FEE, "承包金": ArrearCategory.CONTRACT_FEE,
@@ -76,10 +76,11 @@ class DebtorMatcher:
         self.refs = {}  # id(row) -> int pk | ("new", key)
         self.matched_by = {}  # pk -> how it was matched (first row)
         self.new_rows = {}  # new key -> first row
+        self.numbers_to_fill = {}  # pk of a debtor registered without a number -> (field, number)
         villages = {row.village_id for row in rows}
         by_id, by_code, by_name = {}, {}, defaultdict(list)
         self.existing = {}
-        for debtor in Debtor.objects.filter(village_id__in=villages).values("pk", "village_id", "name", "national_id", "credit_code"):
+        for debtor in Debtor.objects.filter(village_id__in=villages).values("pk", "village_id", "kind", "name", "national_id", "credit_code"):
             self.existing[debtor["pk"]] = debtor
             if debtor["national_id"]:
                 by_id[debtor["village_id"], debtor["national_id"]] = debtor["pk"]
@@ -119,6 +120,9 @@ class DebtorMatcher:
                         if claimed.setdefault(pk, number) != number:
                             self._fail(row, noun, f"本村名为“{values['name']}”的欠款人未登记{noun}，本文件中却有不同{noun}的同名欠款人，无法判断是哪一个：请先在系统中为其补填{noun}。")
                             break
+                        fits = DebtorKind.PERSON if field == "national_id" else DebtorKind.ORGANISATION
+                        if self.existing[pk]["kind"] == fits:
+                            self.numbers_to_fill[pk] = (field, number)
                 if pk is not None:
                     if self.existing[pk]["name"] != values["name"]:
                         self._fail(row, noun, f"本村已登记该{noun}（{self._mask(number)}）的欠款人是“{self.existing[pk]['name']}”，与本行姓名“{values['name']}”不符。")
@@ -273,6 +277,8 @@ class ArrearsLedger(LedgerKind):
             ["新增欠款金额（元）", fmt_yuan(total)],
             ["跳过（已登记或已结清）", f"{len(skipped)} 行"],
         ]
+        if matcher.numbers_to_fill:
+            summary.insert(3, ["为已有欠款人补登身份证号或信用代码", len(matcher.numbers_to_fill)])
         tables = [
             preview_table("按村汇总", ["村居", "数据行", "新增欠款人", "新增欠款（笔）", "新增欠款金额（元）"], [
                 [names.get(v), n, len(new), count, fmt_yuan(amount)]
@@ -305,6 +311,7 @@ class ArrearsLedger(LedgerKind):
                 phone=values["phone"], address=values["address"],
             )
         ledger_debtors_create(debtors=list(new_debtors.values()), created_by=user, import_batch=batch)
+        ledger_debtors_fill_numbers(numbers=matcher.numbers_to_fill, updated_by=user)
         arrears = []
         for row, ref in new_arrears:
             values = row.values

@@ -330,6 +330,26 @@ def ledger_debtors_create(*, debtors, created_by, import_batch):
     return Debtor.objects.bulk_create(debtors, batch_size=IMPORT_CHUNK)
 
 
+def ledger_debtors_fill_numbers(*, numbers, updated_by):
+    """``numbers``: debtor pk -> ("national_id" or "credit_code", number), for debtors
+    registered without one that a ledger now names. Only a blank number is filled; one filled
+    meanwhile by someone else must be the same, or nothing is written."""
+    if not numbers:
+        return []
+    debtors = list(Debtor.objects.select_for_update(of=("self",)).select_related("village").filter(pk__in=numbers))
+    for debtor in debtors:
+        _check_writer(updated_by, debtor.village)
+        field, number = numbers[debtor.pk]
+        current = getattr(debtor, field)
+        if current and current != number:
+            raise ValidationError({field: f"欠款人“{debtor.name}”已登记了另一个号码，与台账不符。"})
+        setattr(debtor, field, number)
+        _normalise_debtor(debtor)
+        _validate_debtor(debtor, check_database=False)
+    Debtor.objects.bulk_update(debtors, ["national_id", "credit_code"], batch_size=IMPORT_CHUNK)
+    return debtors
+
+
 def ledger_arrears_create(*, arrears, created_by, import_batch, progress=None):
     """``arrears``: unsaved ``Arrear`` objects (debtor, campaign, category, principal,
     incurred_on, and ``ledger_amount`` when the ledger's original amount was more) ->

@@ -601,9 +601,21 @@ def test_it_matches_a_debtor_registered_without_id_number_when_the_ledger_adds_o
     assert batch.status == ImportStatus.READY, batch.problems
     assert summary(batch.preview)["新增欠款人"] == 0
     assert table(batch.preview, "匹配到的已有欠款人")["rows"][0][2] == "姓名（系统中未登记身份证号）"
+    assert summary(batch.preview)["为已有欠款人补登身份证号或信用代码"] == 1
     batch = import_batch_run(batch_id=import_batch_confirm(batch=batch, confirmed_by=staff_user).pk)
     assert Debtor.objects.count() == 1
     assert Arrear.objects.count() == 2
+    assert Debtor.objects.get().national_id == valid_national_id(12)  # the number the ledger added
+
+
+def test_it_fills_no_number_that_does_not_fit_the_debtors_kind(township, village_a, staff_user, campaign):
+    """A person registered without a number, named in a ledger with a credit code: matched by
+    name, but a person never gets a credit code."""
+    DebtorFactory(village=village_a, name="王五", national_id="")
+    batch = imported(template_ledger(row("王五", 100, 统一社会信用代码=valid_credit_code(3), 欠款人类型="单位")), township=township, user=staff_user, campaign=campaign)
+    assert batch.status == ImportStatus.IMPORTED, batch.failure
+    debtor = Debtor.objects.get(name="王五")
+    assert (debtor.kind, debtor.credit_code, debtor.national_id) == (DebtorKind.PERSON, "", "")
 
 
 def test_it_refuses_two_id_numbers_for_one_debtor_registered_without_one(township, village_a, staff_user, campaign):
