@@ -166,8 +166,8 @@ class ContractsLedger(LedgerKind):
         TemplateColumn("履行四议两公开", "是", 10, "是或否；不填按“否”。"),
     )
 
-    def parse_row(self, cells, *, units):
-        read = RowReader(cells)
+    def parse_row(self, cells, *, units, memo=None):
+        read = RowReader(cells, memo)
         values = {
             "number": read("合同编号", _text_required("合同编号", 50)),
             "name": read("承包方", parse_name, noun="承包方"),

@@ -53,6 +53,7 @@ Headers (:func:`find_header_row`)
     (:func:`stated_unit`), else 元.
 """
 
+import functools
 import math
 import re
 import unicodedata
@@ -119,12 +120,16 @@ _TEXT_TABLE.update({0x3000: " ", 0x00A0: " ", **_INVISIBLE})
 
 def _nfkc(text):
     """NFKC (full-width digits, letters and punctuation to ASCII) without invisible marks."""
-    return unicodedata.normalize("NFKC", str(text)).translate(_INVISIBLE)
+    text = str(text)
+    if text.isascii():  # NFKC leaves ASCII as it is (the common case: ask nothing more)
+        return text
+    return unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
 
 
 def _compact(text):
-    """NFKC with every whitespace character (spaces, newlines, ideographic space) removed."""
-    return re.sub(r"\s+", "", _nfkc(text))
+    """NFKC with every whitespace character (spaces, newlines, ideographic space) removed.
+    (``str.split()`` splits on exactly what ``\\s`` matches in a ``str`` pattern.)"""
+    return "".join(_nfkc(text).split())
 
 
 def _show(value, limit=30):
@@ -141,10 +146,10 @@ def _show(value, limit=30):
 
 
 def is_blank(value):
-    """None, or text with nothing but whitespace (any width) in it."""
+    """None, or text with nothing but whitespace (any width) and invisible marks in it."""
     if value is None:
         return True
-    return isinstance(value, str) and not _compact(value)
+    return isinstance(value, str) and not value.translate(_INVISIBLE).strip()
 
 
 def _blank(required, noun, empty):
@@ -498,6 +503,17 @@ def _choice_key(text):
     return _compact(text).lower()
 
 
+@functools.lru_cache(maxsize=64)
+def _choice_table(choices, aliases):
+    """label or alias (as :func:`_choice_key` makes it) -> member; built once per choices."""
+    table = {_choice_key(member.label): member for member in choices}
+    for alias, target in aliases:
+        key, member = _choice_key(alias), choices(target)
+        if table.setdefault(key, member) != member:
+            raise ValueError(f"alias {alias!r} is already the label of {table[key]!r}")
+    return table
+
+
 def parse_choice(value, choices, *, noun="选项", aliases=None, required=True):
     """A cell holding a choice's Chinese label -> the ``TextChoices`` member.
 
@@ -510,11 +526,7 @@ def parse_choice(value, choices, *, noun="选项", aliases=None, required=True):
         if required:
             raise CellError(f"{noun}不能为空，可填：{'、'.join(choices.labels)}。")
         return None
-    table = {_choice_key(member.label): member for member in choices}
-    for alias, target in (aliases or {}).items():
-        key, member = _choice_key(alias), choices(target)
-        if table.setdefault(key, member) != member:
-            raise ValueError(f"alias {alias!r} is already the label of {table[key]!r}")
+    table = _choice_table(choices, tuple((aliases or {}).items()))
     member = table.get(_choice_key(value)) if isinstance(value, str) else None
     if member is None:
         raise CellError(f"无法识别的{noun}：“{_show(value)}”。可填：{'、'.join(choices.labels)}。")
@@ -534,7 +546,10 @@ NOTE_MIN_LENGTH = 30
 
 def is_blank_row(values):
     """True when every cell of the row is blank (None or only whitespace); so is ``()``."""
-    return all(is_blank(value) for value in values)
+    for value in values:
+        if value is not None and not is_blank(value):
+            return False
+    return True
 
 
 def looks_like_note(values):
@@ -554,15 +569,16 @@ def looks_like_note(values):
     Anything else is data, so a short name alone on a row is reported as an incomplete row
     rather than skipped. A blank row is not a note (see :func:`is_blank_row`).
     """
-    cells = [value for value in values if not is_blank(value)]
-    if not cells or not isinstance(cells[0], str):
+    cells = (value for value in values if value is not None and not is_blank(value))
+    head = next(cells, None)
+    if not isinstance(head, str):
         return False
-    first = _compact(cells[0])
+    first = _compact(head)
     if first.startswith(TOTAL_PREFIXES):
         return True
-    if first.startswith(NOTE_PREFIXES) and all(isinstance(value, str) for value in cells):
-        return True
-    if len(cells) == 1:
+    if first.startswith(NOTE_PREFIXES):
+        return all(isinstance(value, str) for value in cells)
+    if next(cells, None) is None:
         return any(mark in first for mark in NOTE_SENTENCE_MARKS) or len(first) >= NOTE_MIN_LENGTH
     return False
 

@@ -12,10 +12,14 @@ else from the sheet's name; every problem is named by sheet, row and column; a c
 file with the bad cells highlighted and commented can be written.
 """
 
+import gc
 import zipfile
 import zlib
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
 from itertools import chain, islice
 from xml.etree.ElementTree import ParseError
 
@@ -86,7 +90,7 @@ class Problem:
         return {"sheet": self.sheet, "row": self.row, "column": self.column, "header": self.header, "message": self.message}
 
 
-@dataclass
+@dataclass(slots=True)
 class SourceRow:
     """A row that was read without error: where it came from, its village, its values."""
 
@@ -114,21 +118,46 @@ class RowErrors(Exception):
         self.errors = errors
 
 
+_MISSING = object()
+_MEMO_TYPES = (str, datetime, type(None))
+
+
 class RowReader:
     """Parses a row's cells one by one, collecting every error instead of stopping at the
     first: ``read(header, parse, *args)`` -> the parsed value or None; ``done(values)``
-    returns ``values`` or raises :class:`RowErrors` with them all."""
+    returns ``values`` or raises :class:`RowErrors` with them all.
 
-    def __init__(self, cells):
+    ``memo`` (a dict kept for the rows of one sheet) remembers what each text or date cell
+    of a column was read as: a ledger repeats its names, addresses, categories and dates, so
+    each is read once and the rows share one value. A column must be read with the same
+    ``parse`` and arguments in every row of the sheet (the ledger kinds do)."""
+
+    def __init__(self, cells, memo=None):
         self.cells = cells
         self.errors = {}
+        self.memo = memo
 
     def __call__(self, header, parse, *args, **kwargs):
+        value = self.cells.get(header)
+        seen = None
+        if self.memo is not None and type(value) in _MEMO_TYPES:
+            seen = self.memo.get(header)
+            if seen is None:
+                seen = self.memo[header] = {}
+            result = seen.get(value, _MISSING)
+            if result is not _MISSING:
+                if type(result) is CellError:
+                    self.errors[header] = result.message
+                    return None
+                return result
         try:
-            return parse(self.cells.get(header), *args, **kwargs)
+            result = parse(value, *args, **kwargs)
         except CellError as exc:
+            result = CellError(exc.message)
             self.errors[header] = exc.message
-            return None
+        if seen is not None:
+            seen[value] = result
+        return None if type(result) is CellError else result
 
     def fail(self, header, message):
         self.errors.setdefault(header, message)
@@ -185,10 +214,18 @@ class LedgerKind:
     optional = ()
     columns = ()  # TemplateColumn, in the template's order
 
-    def parse_row(self, cells, *, units):
+    def parse_row(self, cells, *, units, memo=None):
         """``cells``: header -> raw value (None when the column is absent); ``units``: money
-        header -> 元/万元. Returns the row's parsed values or raises :class:`RowErrors`."""
+        header -> 元/万元; ``memo``: for :class:`RowReader`, one per sheet. Returns the row's
+        parsed values or raises :class:`RowErrors`."""
         raise NotImplementedError
+
+    @cached_property
+    def today(self):
+        """The day the ledger is read (dates after it are refused)."""
+        from django.utils import timezone
+
+        return timezone.localdate()
 
     def plan(self, rows, *, batch):
         """Match ``rows`` (:class:`SourceRow`) against the database -> :class:`Plan`. Called to
@@ -203,19 +240,64 @@ class LedgerKind:
     def is_example(self, cells):
         """The template's example row, left in by mistake: refused, never imported. Columns
         taken out of the sheet (村居 on a sheet named after its village) are not compared."""
-        for column in self.columns:
-            if column.header not in cells:
+        for header, example in self._examples:
+            if header not in cells:
                 continue
-            value = cells[column.header]
-            example = column.example
-            if is_blank(value) and is_blank(example):
-                continue
-            if _compact(value) != _compact(example):
+            value = cells[header]
+            if is_blank(value):
+                if example:
+                    return False
+            elif _compact(value) != example:
                 return False
         return True
 
+    @cached_property
+    def _examples(self):
+        """(header, the example as :func:`_compact` makes it, "" when blank)."""
+        return [
+            (column.header, "" if is_blank(column.example) else _compact(column.example))
+            for column in self.columns
+        ]
+
 
 # ---- reading -----------------------------------------------------------------------------
+
+_paused = {"depth": 0, "freezing": False}
+
+
+@contextmanager
+def collector_paused():
+    """Run a big read or write without Python's cycle collector. A ledger's rows are
+    hundreds of thousands of small objects that all live to the end, and the collector
+    would walk them again and again (a tenth of an import's time). Reference counting still
+    frees everything that is not kept; the cycles a sheet's parser leaves behind are
+    collected by :func:`collector_checkpoint` after each sheet."""
+    enabled = gc.isenabled()
+    outermost = _paused["depth"] == 0
+    if outermost:
+        # Nothing of anyone else's is frozen: what is kept can be set aside at checkpoints.
+        _paused["freezing"] = gc.get_freeze_count() == 0
+    _paused["depth"] += 1
+    gc.disable()
+    try:
+        yield
+    finally:
+        _paused["depth"] -= 1
+        if outermost:
+            if _paused["freezing"]:
+                gc.unfreeze()
+            _paused["freezing"] = False
+        if enabled:
+            gc.enable()
+
+
+def collector_checkpoint():
+    """Inside :func:`collector_paused`: collect the garbage made since the last checkpoint,
+    without walking what was kept before it (that is frozen, so this stays cheap)."""
+    if _paused["freezing"]:
+        gc.collect(0)
+        gc.freeze()
+
 
 @dataclass
 class ReadResult:
@@ -266,6 +348,7 @@ def read_ledger(path, kind, *, township, progress=lambda done, total: None):
                 done = _read_sheet(sheet, kind, lookup, rows, problems, done, total, progress)
             except UNREADABLE_SHEET as exc:
                 problems.append(Problem(sheet.title, None, None, "", f"无法读取该工作表：{exc.__class__.__name__}。请用 Excel 或 WPS 打开后另存为 .xlsx 再试。"))
+            collector_checkpoint()
         if not sheets:
             problems.append(Problem("", None, None, "", "工作簿里没有可见的工作表。"))
         elif not rows and not problems:
@@ -298,6 +381,7 @@ def _read_sheet(sheet, kind, lookup, rows, problems, done, total, progress):
             ))
             return done + len(head)
     money_units = set(match.units.values())
+    memo = {}  # what each text or date cell of a column was read as (RowReader)
     first_data_row = match.row + 2  # Excel row number of the first row under the header
     for offset, values in enumerate(chain(head[match.row + 1:], values_iter)):
         done += 1
@@ -335,7 +419,7 @@ def _read_sheet(sheet, kind, lookup, rows, problems, done, total, progress):
         elif village_id is None:
             errors[VILLAGE] = f"请填写村居（工作表名“{title}”不是村居名称，不能代替）。"
         try:
-            parsed = kind.parse_row(cells, units=match.units)
+            parsed = kind.parse_row(cells, units=match.units, memo=memo)
         except RowErrors as exc:
             errors.update(exc.errors)
         if errors:

@@ -10,6 +10,7 @@ The same bytes are imported at most once per township: checked on upload, and he
 
 import logging
 import pickle
+import tempfile
 from io import BytesIO
 
 from django.core.cache import cache
@@ -20,7 +21,7 @@ from django.utils import timezone
 
 from villages.selectors import townships_visible_to
 
-from .importing import Problem, ledger_kind, read_ledger, write_annotated_copy
+from .importing import Problem, collector_paused, ledger_kind, read_ledger, write_annotated_copy
 from .models import ImportBatch, ImportKind, ImportStatus
 from .roles import can_write
 from .uploads import check_xlsx_upload
@@ -103,15 +104,29 @@ def _queue(step, batch_id):
     (tasks.validate_import if step == "validate" else tasks.run_import).delay(batch_id)
 
 
+PLAN_CHUNK = 5000
+
+
 def _save_plan(batch, rows):
-    batch.plan_file.save(f"{batch.pk}.pickle", ContentFile(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)), save=False)
+    """The checked rows, pickled a chunk at a time (one pickle of 100,000 rows would hold
+    its whole output and a memo of every object at once)."""
+    with tempfile.TemporaryFile() as stream:
+        for start in range(0, len(rows), PLAN_CHUNK):
+            pickle.dump(rows[start:start + PLAN_CHUNK], stream, protocol=pickle.HIGHEST_PROTOCOL)
+        stream.seek(0)
+        batch.plan_file.save(f"{batch.pk}.pickle", File(stream), save=False)
 
 
 def _load_plan(batch):
     # The plan is written by this service from a validated upload and kept on the server;
     # it never comes from a user.
+    rows = []
     with batch.plan_file.open("rb") as stream:
-        return pickle.load(stream)
+        while True:
+            try:
+                rows.extend(pickle.load(stream))
+            except EOFError:
+                return rows
 
 
 def import_batch_validate(*, batch_id):
@@ -124,7 +139,8 @@ def import_batch_validate(*, batch_id):
         batch.status = ImportStatus.VALIDATING
         batch.save(update_fields=["status"])
     try:
-        _validate(batch)
+        with collector_paused():
+            _validate(batch)
     except Exception:
         logger.exception("validating import batch %s failed", batch.pk)
         ImportBatch.objects.filter(pk=batch.pk).update(
@@ -192,7 +208,7 @@ def import_batch_run(*, batch_id):
     spec = ledger_kind(batch.kind)
     report = _progress_reporter(batch, "import")
     try:
-        with transaction.atomic():
+        with collector_paused(), transaction.atomic():
             rows = _load_plan(batch)
             report(0, len(rows))
             plan = spec.plan(rows, batch=batch)

@@ -20,7 +20,6 @@ Matching, the same on preview and on import:
 
 from collections import Counter, defaultdict
 
-from django.utils import timezone
 
 from core.cells import (
     YUAN,
@@ -39,7 +38,13 @@ from core.validators import mask_national_id
 
 from .choices import OFFSET_KINDS, ArrearCategory, DebtorKind, RepaymentKind
 from .models import Arrear, Debtor, Repayment
-from .services import ledger_arrears_create, ledger_debtors_create, ledger_debtors_fill_numbers, ledger_repayments_create
+from .services import (
+    LEDGER_DEBTOR_FIELDS,
+    ledger_arrears_create,
+    ledger_debtors_create,
+    ledger_debtors_fill_numbers,
+    ledger_repayments_create,
+)
 
 CATEGORY_ALIASES = {
     "土地承包费": ArrearCategory.CONTRACT_FEE, "承包金": ArrearCategory.CONTRACT_FEE,
@@ -51,8 +56,8 @@ KIND_ALIASES = {"银行转账": RepaymentKind.TRANSFER, "转帐": RepaymentKind.
 DEBTOR_KIND_ALIASES = {"自然人": DebtorKind.PERSON, "企业": DebtorKind.ORGANISATION, "公司": DebtorKind.ORGANISATION}
 
 
-def _not_future(read, header, day):
-    if day is not None and day > timezone.localdate():
+def _not_future(read, header, day, today):
+    if day is not None and day > today:
         read.fail(header, f"{day:%Y-%m-%d} 晚于今天。")
 
 
@@ -197,8 +202,8 @@ class ArrearsLedger(LedgerKind):
         TemplateColumn("尚欠金额", 10000, 14, "可不填；已还过一部分的，填现在还欠的金额。", "#,##0.00"),
     )
 
-    def parse_row(self, cells, *, units):
-        read = RowReader(cells)
+    def parse_row(self, cells, *, units, memo=None):
+        read = RowReader(cells, memo)
         values = _debtor_identity(read)
         kind = read("欠款人类型", parse_choice, DebtorKind, noun="欠款人类型", aliases=DEBTOR_KIND_ALIASES, required=False)
         if kind is None:
@@ -217,7 +222,7 @@ class ArrearsLedger(LedgerKind):
             amount=read("欠款金额", parse_amount, unit=units.get("欠款金额", YUAN)),
             outstanding=read("尚欠金额", parse_amount, unit=units.get("尚欠金额", YUAN), positive=False, required=False),
         )
-        _not_future(read, "发生日期", values["incurred_on"])
+        _not_future(read, "发生日期", values["incurred_on"], self.today)
         amount, outstanding = values["amount"], values["outstanding"]
         if amount is not None and outstanding is not None and outstanding > amount:
             read.fail("尚欠金额", f"尚欠金额 {fmt_yuan(outstanding)} 元大于欠款金额 {fmt_yuan(amount)} 元。")
@@ -302,32 +307,32 @@ class ArrearsLedger(LedgerKind):
 
     def write(self, plan, *, batch, user, progress):
         matcher, new_arrears = plan.work
-        new_debtors = {}
-        for ref, row in matcher.new_rows.items():
-            values = row.values
-            new_debtors[ref] = Debtor(
-                village_id=row.village_id, kind=values["kind"], name=values["name"],
-                national_id=values["national_id"], credit_code=values["credit_code"],
-                phone=values["phone"], address=values["address"],
-            )
-        ledger_debtors_create(debtors=list(new_debtors.values()), created_by=user, import_batch=batch)
+        new_debtors = (
+            {"village_id": row.village_id, **{field: row.values[field] for field in LEDGER_DEBTOR_FIELDS[1:]}}
+            for row in matcher.new_rows.values()
+        )
+        pks = ledger_debtors_create(
+            debtors=new_debtors, total=len(matcher.new_rows), villages={row.village_id for row in matcher.new_rows.values()},
+            created_by=user, import_batch=batch,
+        )
+        new_pks = dict(zip(matcher.new_rows, pks))
         ledger_debtors_fill_numbers(numbers=matcher.numbers_to_fill, updated_by=user)
-        arrears = []
-        for row, ref in new_arrears:
-            values = row.values
-            debtor_id = ref if isinstance(ref, int) else new_debtors[ref].pk
-            owed = self._owed(values)
-            arrears.append(Arrear(
-                village_id=row.village_id, debtor_id=debtor_id, campaign=batch.campaign,
-                category=values["category"], description=values["description"],
-                incurred_on=values["incurred_on"], principal=owed, ledger_amount=values["amount"],
-            ))
-        ledger_arrears_create(arrears=arrears, created_by=user, import_batch=batch, progress=progress)
-        total = sum((arrear.principal for arrear in arrears), start=0)
+        arrears = (
+            {
+                "village_id": row.village_id, "debtor_id": ref if isinstance(ref, int) else new_pks[ref],
+                "category": row.values["category"], "description": row.values["description"],
+                "incurred_on": row.values["incurred_on"], "principal": self._owed(row.values), "ledger_amount": row.values["amount"],
+            }
+            for row, ref in new_arrears
+        )
+        count = len(ledger_arrears_create(
+            arrears=arrears, total=len(new_arrears), villages={row.village_id for row, _ in new_arrears}, campaign=batch.campaign, created_by=user, import_batch=batch, progress=progress,
+        ))
+        total = sum((self._owed(row.values) for row, _ in new_arrears), start=0)
         return {
             "summary": [
-                ["新增欠款人", len(new_debtors)],
-                ["新增欠款", f"{len(arrears)} 笔"],
+                ["新增欠款人", len(pks)],
+                ["新增欠款", f"{count} 笔"],
                 ["新增欠款金额（元）", fmt_yuan(total)],
             ],
             "links": [["本批新增的欠款人", "recovery:debtor_list"], ["本批新增的欠款", "recovery:arrear_list"]],
@@ -360,8 +365,8 @@ class RepaymentsLedger(LedgerKind):
         TemplateColumn("备注", "", 30, "以物抵债、抵顶债务必须写明抵债资产或抵顶的债务、估价依据及凭据。"),
     )
 
-    def parse_row(self, cells, *, units):
-        read = RowReader(cells)
+    def parse_row(self, cells, *, units, memo=None):
+        read = RowReader(cells, memo)
         values = _debtor_identity(read)
         values.update(
             category=read("类别", parse_choice, ArrearCategory, noun="欠款类别", aliases=CATEGORY_ALIASES, required=False),
@@ -373,7 +378,7 @@ class RepaymentsLedger(LedgerKind):
         )
         values["category"] = str(values["category"]) if values["category"] else ""
         values["kind"] = str(values["kind"]) if values["kind"] else ""
-        _not_future(read, "收款日期", values["received_on"])
+        _not_future(read, "收款日期", values["received_on"], self.today)
         if values["kind"] in OFFSET_KINDS and not values["note"]:
             read.fail("备注", "以物抵债、抵顶债务须在备注中写明抵债资产或抵顶的债务、估价依据及凭据。")
         return read.done(values)

@@ -8,11 +8,13 @@ form submission (unique ``submission_token``), entries never updated or deleted.
 
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from types import SimpleNamespace
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.bulk import bulk_insert
 from core.money import fmt_yuan
 from core.pinyin import name_initials
 from core.roles import can_write
@@ -91,13 +93,18 @@ def _normalise_debtor(debtor):
     debtor.name_initials = name_initials(debtor.name, person=debtor.kind == DebtorKind.PERSON)
 
 
+DEBTOR_KINDS = frozenset(DebtorKind.values)
+LITIGATION_STATUSES = frozenset(LitigationStatus.values)
+ARREAR_CATEGORIES = frozenset(ArrearCategory.values)
+
+
 def _validate_debtor(debtor, *, check_database=True):
     from core.validators import validate_credit_code, validate_national_id, validate_phone
 
     errors = {}
-    if debtor.kind not in DebtorKind.values:
+    if debtor.kind not in DEBTOR_KINDS:
         errors["kind"] = "类型应为个人或单位。"
-    if debtor.litigation_status not in LitigationStatus.values:
+    if debtor.litigation_status not in LITIGATION_STATUSES:
         errors["litigation_status"] = "诉讼状态无效。"
     if not debtor.name:
         errors["name"] = "请填写姓名或名称。"
@@ -317,17 +324,42 @@ def writeoff_create(
 IMPORT_CHUNK = 1000
 
 
-def ledger_debtors_create(*, debtors, created_by, import_batch):
-    """``debtors``: unsaved ``Debtor`` objects (village set) -> the same objects, saved."""
-    for village_id in {debtor.village_id for debtor in debtors}:
-        _check_writer(created_by, Village.objects.get(pk=village_id))
+LEDGER_DEBTOR_FIELDS = ("village_id", "kind", "name", "national_id", "credit_code", "phone", "address")
+_NEW_DEBTOR = {
+    "is_blacklisted": False, "blacklist_reason": "", "blacklisted_on": None,
+    "litigation_status": LitigationStatus.NONE.value, "case_number": "",
+}
+
+
+def ledger_debtors_create(*, debtors, total, villages, created_by, import_batch):
+    """``debtors``: ``total`` dicts of :data:`LEDGER_DEBTOR_FIELDS`, or an iterable making
+    them; ``villages``: the ids of their villages, checked first. Each debtor is normalised
+    and checked as ``debtor_create`` does (the database constraints are left to the insert),
+    then written -> their pks."""
+    villages = _checked_villages(villages, created_by)
     now = timezone.now()
-    for debtor in debtors:
-        debtor.created_at = now
-        debtor.import_batch = import_batch
-        _normalise_debtor(debtor)
-        _validate_debtor(debtor, check_database=False)
-    return Debtor.objects.bulk_create(debtors, batch_size=IMPORT_CHUNK)
+
+    def checked():
+        for values in debtors:
+            if values["village_id"] not in villages:
+                raise ValueError(f"village {values['village_id']} is not among the villages checked")
+            debtor = SimpleNamespace(**_NEW_DEBTOR, **{field: values[field] for field in LEDGER_DEBTOR_FIELDS})
+            _normalise_debtor(debtor)
+            _validate_debtor(debtor, check_database=False)
+            yield {**vars(debtor), "created_at": now, "import_batch_id": import_batch and import_batch.pk}
+
+    return bulk_insert(Debtor, checked(), count=total, chunk=IMPORT_CHUNK)
+
+
+def _checked_villages(ids, user, campaign=None):
+    """The villages a ledger writes to, checked before it is written (while the rows are
+    written nothing else can be asked of the database) -> {id: village}."""
+    villages = {village.pk: village for village in Village.objects.select_related("work_area__zone").filter(pk__in=ids)}
+    for village in villages.values():
+        _check_writer(user, village)
+        if campaign is not None and campaign.township_id != village.work_area.zone.township_id:
+            raise ValidationError({"campaign": "所选清收行动不属于该村所在乡镇。"})
+    return villages
 
 
 def ledger_debtors_fill_numbers(*, numbers, updated_by):
@@ -350,33 +382,38 @@ def ledger_debtors_fill_numbers(*, numbers, updated_by):
     return debtors
 
 
-def ledger_arrears_create(*, arrears, created_by, import_batch, progress=None):
-    """``arrears``: unsaved ``Arrear`` objects (debtor, campaign, category, principal,
-    incurred_on, and ``ledger_amount`` when the ledger's original amount was more) ->
-    saved. ``progress(done, total)`` is called after each chunk."""
-    villages = {}
-    now = timezone.now()
-    for arrear in arrears:
-        village = villages.get(arrear.village_id)
-        if village is None:
-            village = villages[arrear.village_id] = Village.objects.select_related("work_area__zone").get(pk=arrear.village_id)
-            _check_writer(created_by, village)
-        if arrear.campaign.township_id != village.work_area.zone.township_id:
-            raise ValidationError({"campaign": "所选清收行动不属于该村所在乡镇。"})
-        if arrear.category not in ArrearCategory.values:
-            raise ValidationError({"category": "欠款类别无效。"})
-        arrear.principal = _clean_amount(arrear.principal, "principal", "欠款金额")
-        if arrear.ledger_amount is not None and arrear.ledger_amount < arrear.principal:
-            raise ValidationError({"principal": "尚欠金额不能大于台账原欠款金额。"})
-        arrear.outstanding = arrear.principal
-        arrear.description = (arrear.description or "").strip()
-        arrear.created_by, arrear.created_at, arrear.import_batch = created_by, now, import_batch
-    created = []
-    for start in range(0, len(arrears), IMPORT_CHUNK):
-        created += Arrear.objects.bulk_create(arrears[start:start + IMPORT_CHUNK])
-        if progress:
-            progress(len(created), len(arrears))
-    return created
+LEDGER_ARREAR_FIELDS = ("village_id", "debtor_id", "category", "description", "incurred_on", "principal", "ledger_amount")
+
+
+def ledger_arrears_create(*, arrears, total, villages, campaign, created_by, import_batch, progress=None):
+    """``arrears``: ``total`` dicts of :data:`LEDGER_ARREAR_FIELDS` (``ledger_amount``: the
+    ledger's original amount, when more than the principal), or an iterable making them, so
+    that 100,000 need not be in memory at once; ``villages``: the ids of their villages,
+    checked first. Each arrear is checked, then written -> their pks. ``progress(done,
+    total)`` is called as they are written."""
+    villages = _checked_villages(villages, created_by, campaign)
+    constants = {
+        "campaign_id": campaign.pk, "created_by_id": created_by and created_by.pk, "created_at": timezone.now(),
+        "import_batch_id": import_batch and import_batch.pk,
+    }
+
+    def checked():
+        for values in arrears:
+            if values["village_id"] not in villages:
+                raise ValueError(f"village {values['village_id']} is not among the villages checked")
+            if values["category"] not in ARREAR_CATEGORIES:
+                raise ValidationError({"category": "欠款类别无效。"})
+            principal = _clean_amount(values["principal"], "principal", "欠款金额")
+            if values["ledger_amount"] is not None and values["ledger_amount"] < principal:
+                raise ValidationError({"principal": "尚欠金额不能大于台账原欠款金额。"})
+            yield {
+                "village_id": values["village_id"], "debtor_id": values["debtor_id"], "category": values["category"],
+                "description": (values["description"] or "").strip(), "incurred_on": values["incurred_on"],
+                "principal": principal, "outstanding": principal, "ledger_amount": values["ledger_amount"],
+                **constants,
+            }
+
+    return bulk_insert(Arrear, checked(), count=total, chunk=IMPORT_CHUNK, progress=progress and (lambda done: progress(done, total)))
 
 
 def ledger_repayments_create(*, repayments, recorded_by, import_batch, progress=None):

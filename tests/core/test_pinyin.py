@@ -62,3 +62,17 @@ def test_it_reads_a_polyphonic_surname_as_a_surname(name, expected):
     """Debtors are people named surname-first; 曾, 单, 解, 仇, 查, 区 are common surnames
     whose everyday reading gives a different first letter."""
     assert name_initials(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("李重庆", "lcq"),  # 重庆 is chongqing as a word; 重 alone is zhong
+        ("建设银行沙岭村", "jsyhslc"),  # 银行 yinhang; 行 alone is xing
+        ("王重", "wz"),  # no word here: 重 read alone
+    ],
+)
+def test_a_word_inside_a_name_is_read_as_the_word(name, expected):
+    """Initials are computed a character at a time (cached) for speed, except where part of
+    the name is a word whose reading differs from its characters'."""
+    assert name_initials(name) == expected
