@@ -20,7 +20,6 @@ Matching, the same on preview and on import:
 
 from collections import Counter, defaultdict
 
-
 from core.cells import (
     YUAN,
     parse_amount,
