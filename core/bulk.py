@@ -3,8 +3,8 @@
 :func:`bulk_insert` inserts rows given as plain values, without building a model instance
 for each (for 100,000 rows that alone takes seconds and 100 MB). On PostgreSQL it uses
 ``COPY``, several times faster than ``INSERT``, with primary keys taken from the table's
-sequence first; on SQLite one ``INSERT`` a chunk (``executemany``); elsewhere
-``bulk_create``. Like ``bulk_create`` it sends no signals and calls no ``save()``: the
+sequence first; on SQLite (the embedded default) one ``INSERT`` a chunk
+(``executemany``). Like ``bulk_create`` it sends no signals and calls no ``save()``: the
 caller (a service) has checked every value. Call it inside the caller's transaction; a
 failure raises Django's ``IntegrityError`` or ``DatabaseError`` like any query.
 """
@@ -33,14 +33,9 @@ def bulk_insert(model, rows, *, count=None, progress=None, chunk=CHUNK):
     rows = (_checked(row, defaults, model) for row in rows)
     if connection.vendor == "postgresql":
         return _copy(meta, defaults, rows, count, progress, chunk)
-    if connection.vendor == "sqlite":
-        pks = _executemany(meta, defaults, rows, progress, chunk)
-    else:
-        pks = []
-        while batch := list(islice(rows, chunk)):
-            pks += [obj.pk for obj in model.objects.bulk_create([model(**row) for row in batch])]
-            if progress:
-                progress(len(pks))
+    if connection.vendor != "sqlite":
+        raise NotImplementedError(f"bulk_insert supports PostgreSQL and SQLite, not {connection.vendor}")
+    pks = _executemany(meta, defaults, rows, progress, chunk)
     if len(pks) != count:
         raise ValueError(f"{count} rows were announced, {len(pks)} given")
     return pks

@@ -24,6 +24,7 @@ from itertools import chain, islice
 from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
+from django.utils import timezone
 from django.utils.module_loading import import_string
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
@@ -223,8 +224,6 @@ class LedgerKind:
     @cached_property
     def today(self):
         """The day the ledger is read (dates after it are refused)."""
-        from django.utils import timezone
-
         return timezone.localdate()
 
     def plan(self, rows, *, batch):
