@@ -218,7 +218,7 @@ def wipe_ledger():
     from django.db import connection
 
     from contracts.models import Contract
-    from core.models import ImportBatch
+    from imports.models import ImportBatch
     from recovery.models import Arrear, Debtor, Repayment, Reversal, WriteOff
 
     guard_foreign_data()
@@ -584,8 +584,8 @@ def only_baseline(url):
     setup_django(url)
     import openpyxl  # noqa: F401
 
-    import core.services  # noqa: F401
-    import recovery.ledger_import  # noqa: F401
+    import imports.services  # noqa: F401
+    import recovery.imports  # noqa: F401
     from villages.models import Township
 
     Township.objects.filter(code=TOWNSHIP_CODE).first()
@@ -607,13 +607,13 @@ def profiled(fn, label, listings):
 
 
 PARTS = [  # (module, attribute, label): timed inside the steps when present
-    ("core.services", "read_ledger", "read + check rows"),
-    ("recovery.ledger_import.ArrearsLedger", "plan", "match (plan)"),
-    ("core.services", "_save_plan", "save plan (pickle)"),
-    ("core.services", "write_annotated_copy", "annotated copy"),
-    ("core.services", "_load_plan", "load plan"),
-    ("recovery.ledger_import", "ledger_debtors_create", "debtors"),
-    ("recovery.ledger_import", "ledger_arrears_create", "arrears"),
+    ("imports.services", "read_ledger", "read + check rows"),
+    ("recovery.imports.ArrearsLedger", "plan", "match (plan)"),
+    ("imports.services", "_save_plan", "save plan (pickle)"),
+    ("imports.services", "write_annotated_copy", "annotated copy"),
+    ("imports.services", "_load_plan", "load plan"),
+    ("recovery.imports", "ledger_debtors_create", "debtors"),
+    ("recovery.imports", "ledger_arrears_create", "arrears"),
 ]
 
 
@@ -648,9 +648,11 @@ def only_import(url, path, *, profile=False, steps="all", batch_id=None):
     from django.core.files.uploadedfile import UploadedFile
     from django.db import connections
 
-    import core.services as services
-    import recovery.ledger_import  # noqa: F401 - loaded by the worker's first import, not timed
-    from core.models import ImportBatch, ImportStatus, User
+    import imports.services as services
+    import recovery.imports  # noqa: F401 - loaded by the worker's first import, not timed
+    from core.models import User
+    from imports.choices import ImportStatus
+    from imports.models import ImportBatch
     from recovery.models import Campaign
 
     services._queue = lambda step, batch_id: None  # the bench runs the tasks' bodies itself
@@ -739,7 +741,7 @@ def verify(outcome, expected):
     """What the batch wrote against what the file holds -> list of differences."""
     from django.db.models import Count, Q
 
-    from core.models import ImportBatch
+    from imports.models import ImportBatch
     from recovery.models import Arrear, Debtor
 
     batch = ImportBatch.objects.get(pk=outcome["batch_id"])

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "core",
+    "imports",
     "villages",
     "recovery",
     "reports",

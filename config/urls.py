@@ -8,4 +8,5 @@ urlpatterns = [
     path("recovery/", include("recovery.urls")),
     path("reports/", include("reports.urls")),
     path("contracts/", include("contracts.urls")),
+    path("imports/", include("imports.urls")),
 ]

@@ -2,7 +2,8 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
-from core.filtersets import BaseFilterSet, ImportBatchFilter, YesNoAllWidget
+from core.filtersets import BaseFilterSet, YesNoAllWidget
+from imports.filtersets import ImportBatchFilter
 from villages.models import Village
 
 from . import selectors

@@ -40,7 +40,7 @@ class Contract(models.Model):
         "self", verbose_name="原合同（重签前）", null=True, blank=True, on_delete=models.PROTECT, related_name="renewal",
     )
     created_at = models.DateTimeField("登记时间", default=timezone.now, editable=False)
-    import_batch = models.ForeignKey("core.ImportBatch", verbose_name="导入批次", null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="+")
+    import_batch = models.ForeignKey("imports.ImportBatch", verbose_name="导入批次", null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["village__order", "village__code", "number"]

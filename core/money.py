@@ -10,12 +10,15 @@ from django.db import models
 CENT = Decimal("0.01")
 WAN = Decimal("10000")
 ZERO = Decimal("0.00")
+MAX_DIGITS, DECIMAL_PLACES = 14, 2
+MAX_AMOUNT = Decimal("999999999999.99")
+"""The largest amount a money column holds (:func:`MoneyField`: 14 digits, 2 of them decimals)."""
 
 
 def MoneyField(verbose_name, **kwargs):  # noqa: N802 - reads like a field class
     """The one definition of every money column: yuan, 2 decimal places."""
-    kwargs.setdefault("max_digits", 14)
-    kwargs.setdefault("decimal_places", 2)
+    kwargs.setdefault("max_digits", MAX_DIGITS)
+    kwargs.setdefault("decimal_places", DECIMAL_PLACES)
     return models.DecimalField(verbose_name, **kwargs)
 
 

@@ -47,18 +47,3 @@ class LinkedColumn(tables.Column):
 
     def value(self, value):
         return value
-
-
-class ImportBatchTable(BaseTable):
-    pk = LinkedColumn(verbose_name="批次")
-    kind = tables.Column(verbose_name="导入内容")
-    original_name = tables.Column(verbose_name="文件名")
-    uploaded_by = tables.Column(verbose_name="上传人")
-    uploaded_at = tables.DateTimeColumn(verbose_name="上传时间", format="Y-m-d H:i")
-    status = tables.Column(verbose_name="状态")
-    row_count = tables.Column(verbose_name="数据行", attrs={"td": {"class": "num"}, "th": {"class": "num"}})
-    error_count = tables.Column(verbose_name="错误", attrs={"td": {"class": "num"}, "th": {"class": "num"}})
-
-    class Meta(BaseTable.Meta):
-        fields = ()
-        order_by = ("-uploaded_at",)

@@ -1,9 +1,10 @@
 import django_filters
 from django.db.models import F, Q
 
-from core.filtersets import BaseFilterSet, ImportBatchFilter, YesNoAllWidget
+from core.filtersets import BaseFilterSet, YesNoAllWidget
 from core.forms import DateInput
 from core.roles import can_write
+from imports.filtersets import ImportBatchFilter
 from villages.models import Village
 
 from .choices import ArrearCategory, ArrearStatus, DebtorKind, LitigationStatus, RepaymentKind

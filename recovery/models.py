@@ -62,7 +62,7 @@ class Debtor(models.Model):
     litigation_status = models.CharField("诉讼状态", max_length=20, choices=LitigationStatus.choices, default=LitigationStatus.NONE)
     case_number = models.CharField("案号", max_length=60, blank=True)
     created_at = models.DateTimeField("登记时间", default=timezone.now, editable=False)
-    import_batch = models.ForeignKey("core.ImportBatch", verbose_name="导入批次", null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="+")
+    import_batch = models.ForeignKey("imports.ImportBatch", verbose_name="导入批次", null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["village__order", "village__code", "name", "pk"]
@@ -125,7 +125,7 @@ class Arrear(models.Model):
         "台账原欠款金额", null=True, blank=True, editable=False,
         help_text="从台账导入时台账上的欠款金额；导入时尚欠金额比它少的，差额是导入前已还的。",
     )
-    import_batch = models.ForeignKey("core.ImportBatch", verbose_name="导入批次", null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="+")
+    import_batch = models.ForeignKey("imports.ImportBatch", verbose_name="导入批次", null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["incurred_on", "pk"]
@@ -198,7 +198,7 @@ class Repayment(ImmutableEntry):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="录入人", on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField("录入时间", default=timezone.now, db_index=True)
     submission_token = models.UUIDField("提交标识", default=uuid.uuid4, unique=True, editable=False)
-    import_batch = models.ForeignKey("core.ImportBatch", verbose_name="导入批次", null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="+")
+    import_batch = models.ForeignKey("imports.ImportBatch", verbose_name="导入批次", null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["-recorded_at", "-pk"]

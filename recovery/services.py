@@ -14,8 +14,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.bulk import bulk_insert
-from core.money import fmt_yuan
+from imports.bulk import bulk_insert
+from core.money import MAX_AMOUNT, fmt_yuan
 from core.pinyin import name_initials
 from core.roles import can_write
 from villages.models import Village
@@ -23,8 +23,6 @@ from villages.selectors import villages_visible_to
 
 from .choices import OFFSET_KINDS, ArrearCategory, DebtorKind, LitigationStatus, RepaymentKind
 from .models import Arrear, Debtor, Repayment, Reversal, WriteOff
-
-MAX_AMOUNT = Decimal("999999999999.99")
 
 
 def _check_writer(user, village):
@@ -316,7 +314,7 @@ def writeoff_create(
 
 
 # ---- ledger imports ------------------------------------------------------------------
-# Many rows at once, inside the importing transaction (core.services.import_batch_run),
+# Many rows at once, inside the importing transaction (imports.services.import_batch_run),
 # with the same rules as one at a time. Uniqueness against what is already in the database
 # is left to the constraints (the importer matched existing debtors and arrears first), and
 # outstanding amounts are re-checked with the arrear rows locked.

@@ -16,7 +16,7 @@ from contracts.choices import AttachmentKind, ContractCategory, ContractForm, Fi
 from openpyxl import Workbook
 
 from contracts.services import attachment_add, contract_create, finding_add
-from core.services import import_batch_create, import_batch_validate
+from imports.services import import_batch_create, import_batch_validate
 from reports.services import report_build
 from tests.contracts import tiny_png
 from tests.factories import ArrearFactory, pay
@@ -74,14 +74,14 @@ TABLE = {
     "contracts:attachment_add": (lambda o: {"pk": o["contract"].pk}, WRITE_OWN, "get"),
     "contracts:attachment": (lambda o: {"pk": o["attachment"].pk}, OWN_VILLAGE, "get"),
     "contracts:fee_payment_add": (lambda o: {"pk": o["contract"].pk}, WRITE_OWN, "get"),
-    "import_list": (None, IMPORTS, "get"),
-    "import_add": (None, WRITE_ANY, "get"),
-    "import_template": (lambda o: {"kind": "arrears"}, IMPORTS, "get"),
-    "import_batch": (lambda o: {"pk": o["import_batch"].pk}, IMPORT_OWN, "get"),
-    "import_file": (lambda o: {"pk": o["import_batch"].pk}, IMPORT_OWN, "get"),
-    "import_errors": (lambda o: {"pk": o["import_batch"].pk}, IMPORT_OWN, "get"),
-    "import_confirm": (lambda o: {"pk": o["import_batch"].pk}, IMPORT_WRITE_OWN_REDIRECT, "post"),
-    "import_discard": (lambda o: {"pk": o["import_batch"].pk}, IMPORT_WRITE_OWN_REDIRECT, "post"),
+    "imports:batch_list": (None, IMPORTS, "get"),
+    "imports:batch_add": (None, WRITE_ANY, "get"),
+    "imports:template": (lambda o: {"kind": "arrears"}, IMPORTS, "get"),
+    "imports:batch": (lambda o: {"pk": o["import_batch"].pk}, IMPORT_OWN, "get"),
+    "imports:batch_file": (lambda o: {"pk": o["import_batch"].pk}, IMPORT_OWN, "get"),
+    "imports:batch_errors": (lambda o: {"pk": o["import_batch"].pk}, IMPORT_OWN, "get"),
+    "imports:batch_confirm": (lambda o: {"pk": o["import_batch"].pk}, IMPORT_WRITE_OWN_REDIRECT, "post"),
+    "imports:batch_discard": (lambda o: {"pk": o["import_batch"].pk}, IMPORT_WRITE_OWN_REDIRECT, "post"),
 }
 
 

@@ -14,7 +14,8 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from core.models import ImportBatch, ImportStatus
+from imports.choices import ImportStatus
+from imports.models import ImportBatch
 from recovery.models import Arrear, Debtor
 from core.validators import national_id_check_char
 

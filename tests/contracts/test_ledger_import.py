@@ -16,15 +16,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
-import contracts.ledger_import
+import contracts.imports
 from contracts.choices import ContractCategory, ContractForm, ContractStatus
-from contracts.ledger_import import ContractsLedger
+from contracts.imports import ContractsLedger
 from contracts.models import Contract, ContractStatusChange
 from contracts.services import contract_create, ledger_contracts_create
-from core.cells import HEADER_SYNONYMS, _compact
-from core.importing import VILLAGE, template_workbook
-from core.models import ImportStatus
-from core.services import import_batch_confirm, import_batch_create, import_batch_run, import_batch_validate
+from imports.reading import VILLAGE, VILLAGE_VOCABULARY
+from imports.workbooks import template_workbook
+from imports.choices import ImportStatus
+from imports.services import import_batch_confirm, import_batch_create, import_batch_run, import_batch_validate
 from core.validators import mask_national_id
 from recovery.choices import DebtorKind
 from recovery.models import Debtor
@@ -169,7 +169,8 @@ def test_it_refuses_the_template_example_row_left_in(township, village_a, staff_
 
 def test_it_has_no_header_name_that_could_be_two_of_its_columns():
     wanted = [*KIND.required, *KIND.optional, VILLAGE]
-    names = Counter(_compact(name) for header in wanted for name in {header, *HEADER_SYNONYMS.get(header, ())})
+    vocabulary = KIND.vocabulary | VILLAGE_VOCABULARY
+    names = Counter(name for header in wanted for name in vocabulary.names_for(header))
     assert [name for name, count in names.items() if count > 1] == []
     assert HEADERS[0] == VILLAGE and sorted(HEADERS) == sorted(wanted)  # the template has every column
 
@@ -417,7 +418,7 @@ def test_it_writes_nothing_when_the_import_fails_part_way(township, village_a, s
         written.extend(ledger_contracts_create(**kwargs))
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(contracts.ledger_import, "ledger_contracts_create", create_then_fail)
+    monkeypatch.setattr(contracts.imports, "ledger_contracts_create", create_then_fail)
 
     batch = imported(batch, staff_user)
 

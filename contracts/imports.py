@@ -1,5 +1,5 @@
-"""The villages' contract ledgers (合同台账) as an import (see ``core/importing.py`` for the
-steps every ledger shares).
+"""The villages' contract ledgers (合同台账) as an import (see ``imports/ledgers.py`` for
+the steps every ledger shares). Registered in ``ContractsConfig.ready()``.
 
 Matching, the same on preview and on import:
 
@@ -16,7 +16,7 @@ Matching, the same on preview and on import:
 from collections import defaultdict
 from decimal import Decimal
 
-from core.cells import (
+from imports.cells import (
     YUAN,
     CellError,
     _compact,
@@ -31,11 +31,12 @@ from core.cells import (
     parse_national_id,
     parse_text,
 )
-from core.importing import LedgerKind, Plan, RowReader, TemplateColumn, preview_table, village_names
 from core.money import fmt_yuan
 from core.validators import mask_national_id
+from imports.headers import Vocabulary
+from imports.ledgers import LedgerKind, Plan, RowReader, TemplateColumn, preview_table, village_names
 from recovery.choices import DebtorKind
-from recovery.ledger_import import DEBTOR_KIND_ALIASES
+from recovery.imports import DEBTOR_KIND_ALIASES, IDENTITY_SYNONYMS
 from recovery.models import Debtor
 
 from .choices import ContractCategory, ContractForm
@@ -57,6 +58,25 @@ FORM_ALIASES = {
     "口头": ContractForm.ORAL,
     "口头协议": ContractForm.ORAL,
 }
+CONTRACTS_VOCABULARY = Vocabulary(
+    synonyms={
+        "合同编号": ("合同编号", "合同号", "编号", "合同编码"),
+        "承包方": ("承包方", "承包人", "承租方", "承租人", "乙方", "承包方名称", "承包方姓名", "承包人姓名", "承包户", "姓名"),
+        "承包方类型": ("承包方类型", "承包人类型", "承包方性质", "乙方类型"),
+        "合同类别": ("合同类别", "类别", "合同类型", "承包类别", "资源类别", "资源类型", "资产类别"),
+        "标的": ("标的", "标的物", "承包标的", "地块", "地块名称", "承包地块", "资产名称", "资源名称", "地块或资产"),
+        "面积": ("面积", "承包面积", "合同面积", "土地面积", "亩数"),
+        "年承包费": ("年承包费", "承包费", "年租金", "租金", "承包金", "年承包金", "年租赁费"),
+        "起始日期": ("起始日期", "开始日期", "起始时间", "开始时间", "承包起始日期", "合同起始日期", "起租日期"),
+        "终止日期": ("终止日期", "结束日期", "到期日期", "终止时间", "结束时间", "到期时间", "承包终止日期", "合同终止日期", "合同到期日期"),
+        "合同形式": ("合同形式", "签订形式", "合同方式", "形式"),
+        "履行四议两公开": ("履行四议两公开", "四议两公开", "是否履行四议两公开", "民主程序", "是否履行民主程序", "履行民主程序"),
+        **IDENTITY_SYNONYMS,
+    },
+    money=frozenset({"年承包费"}),
+    area=frozenset({"面积"}),
+)
+
 YES = {"是", "已履行", "履行", "有", "√", "✓", "y", "yes"}
 NO = {"否", "未履行", "没有履行", "无", "没有", "×", "✗", "n", "no"}
 
@@ -149,6 +169,7 @@ class ContractsLedger(LedgerKind):
     needs_campaign = False
     required = ("合同编号", "承包方", "合同类别", "标的", "年承包费", "起始日期", "终止日期", "合同形式")
     optional = ("承包方类型", "身份证号", "统一社会信用代码", "面积", "履行四议两公开")
+    vocabulary = CONTRACTS_VOCABULARY
     columns = (
         TemplateColumn("村居", "示例村", 12, "村居名称或编号；每村一个工作表、表名写村名时可不填。"),
         TemplateColumn("合同编号", "SL-2019-001", 16, "本村内不重复；已导入过的编号不会重复登记。", "@"),

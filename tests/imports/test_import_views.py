@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
-from core.importing import ledger_kind
-from core.models import ImportBatch, ImportKind, ImportStatus
-from core.services import import_batch_create, import_batch_validate
+from imports.ledgers import kind_choices, ledger_kind
+from imports.choices import ImportStatus
+from imports.models import ImportBatch
+from imports.services import import_batch_create, import_batch_validate
 from recovery.models import Arrear, Debtor
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,7 @@ def good_ledger(village, rows=3):
 
 
 def upload(client, campaign, data, name="台账.xlsx", kind="arrears"):
-    return client.post(reverse("import_add"), {
+    return client.post(reverse("imports:batch_add"), {
         "kind": kind, "township": campaign.township_id, "campaign": campaign.pk,
         "file": SimpleUploadedFile(name, data),
     })
@@ -51,9 +52,9 @@ def staff_client(client, staff_user):
     return client
 
 
-@pytest.mark.parametrize("kind", ImportKind.values)
+@pytest.mark.parametrize("kind", [key for key, _ in kind_choices()])
 def test_it_serves_each_template_with_its_headers_and_example_row(staff_client, kind):
-    response = staff_client.get(reverse("import_template", args=[kind]))
+    response = staff_client.get(reverse("imports:template", args=[kind]))
     assert response.status_code == 200
     sheet = load_workbook(BytesIO(response.content)).active
     spec = ledger_kind(kind)
@@ -65,14 +66,14 @@ def test_it_serves_each_template_with_its_headers_and_example_row(staff_client, 
 
 
 def test_it_answers_404_for_a_template_that_does_not_exist(staff_client):
-    assert staff_client.get(reverse("import_template", args=["nothing"])).status_code == 404
+    assert staff_client.get(reverse("imports:template", args=["nothing"])).status_code == 404
 
 
 def test_it_lists_the_templates_and_links_the_upload_page(staff_client):
-    page = staff_client.get(reverse("import_list")).content.decode()
-    for kind in ImportKind.values:
-        assert reverse("import_template", args=[kind]) in page
-    assert reverse("import_add") in page and "上传台账" in page
+    page = staff_client.get(reverse("imports:batch_list")).content.decode()
+    for kind in [key for key, _ in kind_choices()]:
+        assert reverse("imports:template", args=[kind]) in page
+    assert reverse("imports:batch_add") in page and "上传台账" in page
 
 
 def test_it_refuses_a_file_that_is_not_xlsx_on_the_form_and_keeps_nothing(staff_client, campaign):
@@ -83,7 +84,7 @@ def test_it_refuses_a_file_that_is_not_xlsx_on_the_form_and_keeps_nothing(staff_
 
 
 def test_it_requires_a_campaign_for_arrears(staff_client, campaign, village_a):
-    response = staff_client.post(reverse("import_add"), {
+    response = staff_client.post(reverse("imports:batch_add"), {
         "kind": "arrears", "township": campaign.township_id, "file": SimpleUploadedFile("a.xlsx", good_ledger(village_a)),
     })
     assert "请选择清收行动" in response.content.decode()
@@ -99,7 +100,7 @@ def test_it_shows_each_problem_with_sheet_row_and_column_letter(staff_client, ca
     page = staff_client.get(batch.get_absolute_url()).content.decode()
     assert "有错误" in page and "下载标注了错误的文件" in page
     assert f"<td>{village_a.name}</td><td class=\"num\">3</td><td>C 发生日期</td>" in page
-    errors = staff_client.get(reverse("import_errors", args=[batch.pk]))
+    errors = staff_client.get(reverse("imports:batch_errors", args=[batch.pk]))
     assert errors.status_code == 200
     assert load_workbook(BytesIO(b"".join(errors.streaming_content)))[village_a.name]["C3"].comment is not None
 
@@ -115,7 +116,7 @@ def test_it_previews_then_imports_on_confirm_and_links_the_receipt_to_the_lists(
     assert not Debtor.objects.filter(name__startswith="页面户").exists()
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = staff_client.post(reverse("import_confirm", args=[batch.pk]))
+        response = staff_client.post(reverse("imports:batch_confirm", args=[batch.pk]))
     assert response.status_code == 302
     batch.refresh_from_db()
     assert batch.status == ImportStatus.IMPORTED and batch.confirmed_by.username == "staff"
@@ -133,11 +134,11 @@ def test_it_discards_a_batch_and_writes_nothing(staff_client, campaign, village_
         upload=SimpleUploadedFile("a.xlsx", good_ledger(village_a)),
     )
     import_batch_validate(batch_id=batch.pk)
-    response = staff_client.post(reverse("import_discard", args=[batch.pk]), follow=True)
+    response = staff_client.post(reverse("imports:batch_discard", args=[batch.pk]), follow=True)
     assert "已放弃本批导入" in response.content.decode()
     batch.refresh_from_db()
     assert batch.status == ImportStatus.DISCARDED
-    confirm = staff_client.post(reverse("import_confirm", args=[batch.pk]), follow=True)
+    confirm = staff_client.post(reverse("imports:batch_confirm", args=[batch.pk]), follow=True)
     assert "不能导入" in confirm.content.decode()
     assert not Debtor.objects.filter(name__startswith="页面户").exists()
 
@@ -163,7 +164,7 @@ def test_it_exports_the_filtered_list_of_imports(staff_client, campaign, village
             kind="arrears", township=campaign.township, campaign=campaign, uploaded_by=staff_user,
             upload=SimpleUploadedFile(name, good_ledger(village_a, rows=1 + len(name))),
         )
-    response = staff_client.get(reverse("import_list"), {"q": "一村", "_export": "xlsx"})
+    response = staff_client.get(reverse("imports:batch_list"), {"q": "一村", "_export": "xlsx"})
     sheet = load_workbook(BytesIO(response.content)).active
     assert [row[2] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["一村.xlsx"]
 
@@ -171,7 +172,7 @@ def test_it_exports_the_filtered_list_of_imports(staff_client, campaign, village
 def test_it_keeps_the_list_query_count_flat(staff_client, campaign, village_a, staff_user):
     def count():
         with CaptureQueriesContext(connection) as queries:
-            assert staff_client.get(reverse("import_list")).status_code == 200
+            assert staff_client.get(reverse("imports:batch_list")).status_code == 200
         return len(queries)
 
     def add(n):

@@ -9,7 +9,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.bulk import bulk_insert
+from imports.bulk import bulk_insert
 from recovery.choices import LitigationStatus
 from recovery.models import Arrear, Debtor
 

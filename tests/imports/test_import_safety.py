@@ -19,11 +19,13 @@ from django.test import override_settings
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
-from core.importing import read_ledger, write_annotated_copy
-from core.models import ImportBatch, ImportKind, ImportStatus
-from core.services import import_batch_confirm, import_batch_create, import_batch_discard, import_batch_run, import_batch_validate
-from core.uploads import check_xlsx_upload
-from recovery.ledger_import import ArrearsLedger
+from imports.reading import read_ledger
+from imports.workbooks import write_annotated_copy
+from imports.choices import ImportStatus
+from imports.models import ImportBatch
+from imports.services import import_batch_confirm, import_batch_create, import_batch_discard, import_batch_run, import_batch_validate
+from imports.uploads import check_xlsx_upload
+from recovery.imports import ArrearsLedger
 from recovery.models import Arrear
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +74,7 @@ def refusal(data, name="欠款台账.xlsx"):
 
 
 def create(data, *, township, user, campaign, name="欠款台账.xlsx"):
-    return import_batch_create(kind=ImportKind.ARREARS, township=township, upload=upload(data, name), uploaded_by=user, campaign=campaign)
+    return import_batch_create(kind="arrears", township=township, upload=upload(data, name), uploaded_by=user, campaign=campaign)
 
 
 # ---- the upload check ----------------------------------------------------------------------

@@ -14,12 +14,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError
 from openpyxl import Workbook, load_workbook
 
-from core.importing import Problem, template_workbook
-from core.models import ImportKind, ImportStatus
-from core.services import import_batch_confirm, import_batch_create, import_batch_run, import_batch_validate
-from recovery import ledger_import
+from imports.ledgers import Problem
+from imports.workbooks import template_workbook
+from imports.choices import ImportStatus
+from imports.services import import_batch_confirm, import_batch_create, import_batch_run, import_batch_validate
+from recovery import imports as recovery_imports
 from recovery.choices import ArrearCategory, DebtorKind
-from recovery.ledger_import import ArrearsLedger
+from recovery.imports import ArrearsLedger
 from recovery.models import Arrear, Debtor
 from tests.factories import ArrearFactory, CampaignFactory, DebtorFactory, valid_credit_code, valid_national_id
 
@@ -55,7 +56,7 @@ def as_upload(workbook, name="欠款台账.xlsx"):
 
 
 def validated(workbook, *, township, user, campaign, name="欠款台账.xlsx"):
-    batch = import_batch_create(kind=ImportKind.ARREARS, township=township, upload=as_upload(workbook, name), uploaded_by=user, campaign=campaign)
+    batch = import_batch_create(kind="arrears", township=township, upload=as_upload(workbook, name), uploaded_by=user, campaign=campaign)
     return import_batch_validate(batch_id=batch.pk)
 
 
@@ -472,13 +473,13 @@ def test_it_writes_nothing_when_a_debtor_is_created_meanwhile(township, village_
     )
     batch = validated(workbook, township=township, user=staff_user, campaign=campaign)
     import_batch_confirm(batch=batch, confirmed_by=staff_user)
-    real_create = ledger_import.ledger_debtors_create
+    real_create = recovery_imports.ledger_debtors_create
 
     def create_with_a_rival(*, debtors, **kwargs):
         DebtorFactory(village=village_a, name="赵六", national_id=valid_national_id(13))
         return real_create(debtors=debtors, **kwargs)
 
-    monkeypatch.setattr(ledger_import, "ledger_debtors_create", create_with_a_rival)
+    monkeypatch.setattr(recovery_imports, "ledger_debtors_create", create_with_a_rival)
 
     batch = import_batch_run(batch_id=batch.pk)
 
@@ -492,13 +493,13 @@ def test_it_writes_nothing_when_an_arrear_cannot_be_written(township, village_a,
     workbook = template_ledger(row("王五", 100), row("李四", 200))
     batch = validated(workbook, township=township, user=staff_user, campaign=campaign)
     import_batch_confirm(batch=batch, confirmed_by=staff_user)
-    real_create = ledger_import.ledger_arrears_create
+    real_create = recovery_imports.ledger_arrears_create
 
     def fail_after_writing(**kwargs):
         real_create(**kwargs)
         raise IntegrityError("磁盘已满")
 
-    monkeypatch.setattr(ledger_import, "ledger_arrears_create", fail_after_writing)
+    monkeypatch.setattr(recovery_imports, "ledger_arrears_create", fail_after_writing)
 
     batch = import_batch_run(batch_id=batch.pk)
 

@@ -1,5 +1,6 @@
 """The villages' ledgers of debtors and arrears, and of repayments, as imports
-(see ``core/importing.py`` for the steps every ledger shares).
+(see ``imports/ledgers.py`` for the steps every ledger shares). Registered in
+``RecoveryConfig.ready()``.
 
 Matching, the same on preview and on import:
 
@@ -20,7 +21,7 @@ Matching, the same on preview and on import:
 
 from collections import Counter, defaultdict
 
-from core.cells import (
+from imports.cells import (
     YUAN,
     parse_amount,
     parse_choice,
@@ -31,9 +32,10 @@ from core.cells import (
     parse_phone,
     parse_text,
 )
-from core.importing import LedgerKind, Plan, RowReader, TemplateColumn, preview_table, village_names
 from core.money import fmt_yuan
 from core.validators import mask_national_id
+from imports.headers import Vocabulary
+from imports.ledgers import LedgerKind, Plan, RowReader, TemplateColumn, preview_table, village_names
 
 from .choices import OFFSET_KINDS, ArrearCategory, DebtorKind, RepaymentKind
 from .models import Arrear, Debtor, Repayment
@@ -53,6 +55,40 @@ CATEGORY_ALIASES = {
 }
 KIND_ALIASES = {"银行转账": RepaymentKind.TRANSFER, "转帐": RepaymentKind.TRANSFER, "现款": RepaymentKind.CASH}
 DEBTOR_KIND_ALIASES = {"自然人": DebtorKind.PERSON, "企业": DebtorKind.ORGANISATION, "公司": DebtorKind.ORGANISATION}
+
+IDENTITY_SYNONYMS = {
+    "身份证号": ("身份证号", "身份证号码", "证件号", "证件号码", "身份证", "公民身份号码", "身份证件号码"),
+    "统一社会信用代码": ("统一社会信用代码", "社会信用代码", "信用代码"),
+}
+"""What ledgers call a debtor's identity numbers (contracts' ledgers use them too)."""
+
+DEBTOR_VOCABULARY = Vocabulary(synonyms={
+    "姓名": ("姓名", "姓名/名称", "欠款人", "欠款人姓名", "欠款人名称", "户名", "户主姓名", "债务人", "债务人姓名", "欠款单位", "名称"),
+    **IDENTITY_SYNONYMS,
+    "联系电话": ("联系电话", "电话", "电话号码", "手机", "手机号", "手机号码", "联系方式"),
+    "地址": ("地址", "住址", "家庭住址", "联系地址"),
+})
+ARREARS_VOCABULARY = DEBTOR_VOCABULARY | Vocabulary(
+    synonyms={
+        "类别": ("类别", "欠款类别", "欠款类型", "款项类别", "欠款性质"),
+        "说明": ("说明", "欠款说明", "欠款事由", "事由", "摘要", "欠款原因"),
+        "发生日期": ("发生日期", "日期", "借款日期", "欠款日期", "发生时间", "形成日期", "形成时间", "欠款时间"),
+        "欠款金额": ("欠款金额", "金额", "欠款额", "欠款数额", "欠款数", "欠款"),
+        "尚欠金额": ("尚欠金额", "欠款余额", "余额", "尚欠"),
+    },
+    money=frozenset({"欠款金额", "尚欠金额"}),
+)
+REPAYMENTS_VOCABULARY = DEBTOR_VOCABULARY | Vocabulary(
+    synonyms={
+        "类别": ("类别", "欠款类别", "欠款类型", "款项类别", "欠款性质"),
+        "还款金额": ("还款金额", "还款额", "清收金额", "收回金额", "收款金额", "金额"),
+        "收款日期": ("收款日期", "还款日期", "还款时间", "清收日期", "收款时间", "日期"),
+        "还款方式": ("还款方式", "方式", "清收方式", "收款方式"),
+        "收据号": ("收据号", "收据编号", "收据号码", "票据号"),
+        "备注": ("备注", "备注/凭据"),
+    },
+    money=frozenset({"还款金额"}),
+)
 
 
 def _not_future(read, header, day, today):
@@ -186,6 +222,7 @@ class ArrearsLedger(LedgerKind):
     needs_campaign = True
     required = ("姓名", "类别", "发生日期", "欠款金额")
     optional = ("身份证号", "统一社会信用代码", "欠款人类型", "联系电话", "地址", "说明", "尚欠金额")
+    vocabulary = ARREARS_VOCABULARY
     columns = (
         TemplateColumn("村居", "示例村", 12, "村居名称或编号；每村一个工作表、表名写村名时可不填。"),
         TemplateColumn("姓名", "张三", 12, "欠款人姓名或单位名称。"),
@@ -352,6 +389,7 @@ class RepaymentsLedger(LedgerKind):
     needs_campaign = True
     required = ("姓名", "还款金额", "收款日期", "还款方式")
     optional = ("身份证号", "统一社会信用代码", "类别", "收据号", "备注")
+    vocabulary = REPAYMENTS_VOCABULARY
     columns = (
         TemplateColumn("村居", "示例村", 12, "村居名称或编号；每村一个工作表、表名写村名时可不填。"),
         TemplateColumn("姓名", "张三", 12, "须是本村已登记的欠款人。"),

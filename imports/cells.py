@@ -6,7 +6,7 @@ where they make no sense) and returns the parsed value or raises :class:`CellErr
 Chinese message that says what is wrong. What cannot be read is an error, never a guess.
 The functions touch no database; the importer adds sheet, row and column to the message.
 
-Rules decided here (each has tests in ``tests/core/test_cells.py``):
+Rules decided here (each has tests in ``tests/imports/test_cells.py``):
 
 Amounts (:func:`parse_amount`)
     Text may carry spaces, full-width digits and punctuation, thousands separators (``,`` or
@@ -42,15 +42,8 @@ Text and names (:func:`parse_text`, :func:`parse_name`)
     Full-width ASCII becomes ASCII, Chinese punctuation stays; a name also loses the spaces
     that pad it between Chinese characters (``李  四`` -> ``李四``).
 
-Notes under a table (:func:`looks_like_note`)
-    See the function's docstring; :func:`is_blank_row` for blank rows.
-
-Headers (:func:`find_header_row`)
-    A header cell is normalised (NFKC, whitespace and newlines removed, a leading ``*``
-    dropped, units in brackets taken apart) and must equal one of the names in
-    :data:`HEADER_SYNONYMS` for the wanted header; there is no partial matching. A money
-    column's unit is the one its header states, else the one stated above the table
-    (:func:`stated_unit`), else 元.
+Where the table is in a sheet (the header row, units, notes under the table) is
+``imports/headers.py``.
 """
 
 import functools
@@ -59,20 +52,16 @@ import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
-from itertools import islice
-from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
-from openpyxl.utils import get_column_letter
 
-from core.money import CENT, WAN
+from core.money import CENT, MAX_AMOUNT, WAN
 from core.validators import mask_national_id, mask_phone, validate_credit_code, validate_national_id, validate_phone
 
 YUAN = "元"
 WAN_YUAN = "万元"
 UNITS = (YUAN, WAN_YUAN)
 
-MAX_AMOUNT = Decimal("999999999999.99")  # MoneyField: 14 digits, 2 of them decimals
 MIN_YEAR, MAX_YEAR = 1950, 2099
 
 AMOUNT_FORMS = "1234.50、1,234.50、1234.50元、12.3万元"
@@ -89,19 +78,6 @@ class CellError(ValueError):
 
     def __str__(self):
         return self.message
-
-
-class HeaderError(CellError):
-    """The header row was not found, or is ambiguous.
-
-    ``missing``: the wanted headers not found in the closest row; ``row``: that row's index
-    (0-based, into the rows given), or None when no row had any wanted header.
-    """
-
-    def __init__(self, message, *, missing=(), row=None):
-        super().__init__(message)
-        self.missing = list(missing)
-        self.row = row
 
 
 # ---- text normalisation --------------------------------------------------------------
@@ -531,302 +507,3 @@ def parse_choice(value, choices, *, noun="选项", aliases=None, required=True):
     if member is None:
         raise CellError(f"无法识别的{noun}：“{_show(value)}”。可填：{'、'.join(choices.labels)}。")
     return member
-
-
-# ---- rows: blank, notes ----------------------------------------------------------------
-
-NOTE_PREFIXES = (
-    "注", "备注", "说明", "附注", "附:", "制表", "填表", "填报", "报送", "审核", "复核",
-    "负责人", "经办人", "会计", "出纳", "村委会", "村支部", "单位:",
-)
-TOTAL_PREFIXES = ("合计", "总计", "小计", "共计")
-NOTE_SENTENCE_MARKS = ("。", ";", "!", "?")
-NOTE_MIN_LENGTH = 30
-
-
-def is_blank_row(values):
-    """True when every cell of the row is blank (None or only whitespace); so is ``()``."""
-    for value in values:
-        if value is not None and not is_blank(value):
-            return False
-    return True
-
-
-def looks_like_note(values):
-    """True for a row that is a note under the table, not data (to skip, not to import).
-
-    The rule, on the row's non-blank cells (text compared without spaces, full-width forms
-    as ASCII):
-
-    1. a totals row: the first non-blank cell is text starting with 合计/总计/小计/共计,
-       whatever the other cells hold (``["合计", None, 12345.6]``);
-    2. a note or signature line: the first non-blank cell is text starting with one of
-       :data:`NOTE_PREFIXES` (注, 备注, 说明, 制表, 审核, 负责人…) and every non-blank cell
-       is text (``["制表人：张三", None, "审核：李四"]``);
-    3. a sentence: the only non-blank cell is text that has a sentence mark (。；！？) or is
-       at least 30 characters long.
-
-    Anything else is data, so a short name alone on a row is reported as an incomplete row
-    rather than skipped. A blank row is not a note (see :func:`is_blank_row`).
-    """
-    cells = (value for value in values if value is not None and not is_blank(value))
-    head = next(cells, None)
-    if not isinstance(head, str):
-        return False
-    first = _compact(head)
-    if first.startswith(TOTAL_PREFIXES):
-        return True
-    if first.startswith(NOTE_PREFIXES):
-        return all(isinstance(value, str) for value in cells)
-    if next(cells, None) is None:
-        return any(mark in first for mark in NOTE_SENTENCE_MARKS) or len(first) >= NOTE_MIN_LENGTH
-    return False
-
-
-# ---- the header row --------------------------------------------------------------------
-
-HEADER_SYNONYMS = {
-    "姓名": ("姓名", "姓名/名称", "欠款人", "欠款人姓名", "欠款人名称", "户名", "户主姓名",
-             "债务人", "债务人姓名", "欠款单位", "名称"),
-    "身份证号": ("身份证号", "身份证号码", "证件号", "证件号码", "身份证", "公民身份号码", "身份证件号码"),
-    "统一社会信用代码": ("统一社会信用代码", "社会信用代码", "信用代码"),
-    "联系电话": ("联系电话", "电话", "电话号码", "手机", "手机号", "手机号码", "联系方式"),
-    "地址": ("地址", "住址", "家庭住址", "联系地址"),
-    "村居": ("村居", "村", "村名", "社区村", "所属村", "村庄"),
-    "类别": ("类别", "欠款类别", "欠款类型", "款项类别", "欠款性质"),
-    "说明": ("说明", "欠款说明", "欠款事由", "事由", "摘要", "欠款原因"),
-    "发生日期": ("发生日期", "日期", "借款日期", "欠款日期", "发生时间", "形成日期", "形成时间", "欠款时间"),
-    "欠款金额": ("欠款金额", "金额", "欠款额", "欠款数额", "欠款数", "欠款"),
-    "尚欠金额": ("尚欠金额", "欠款余额", "余额", "尚欠"),
-    "还款金额": ("还款金额", "还款额", "清收金额", "收回金额", "收款金额", "金额"),
-    "收款日期": ("收款日期", "还款日期", "还款时间", "清收日期", "收款时间", "日期"),
-    "还款方式": ("还款方式", "方式", "清收方式", "收款方式"),
-    "收据号": ("收据号", "收据编号", "收据号码", "票据号"),
-    "备注": ("备注", "备注/凭据"),
-    "合同编号": ("合同编号", "合同号", "编号", "合同编码"),
-    "承包方": ("承包方", "承包人", "承租方", "承租人", "乙方", "承包方名称", "承包方姓名", "承包人姓名", "承包户", "姓名"),
-    "承包方类型": ("承包方类型", "承包人类型", "承包方性质", "乙方类型"),
-    "合同类别": ("合同类别", "类别", "合同类型", "承包类别", "资源类别", "资源类型", "资产类别"),
-    "标的": ("标的", "标的物", "承包标的", "地块", "地块名称", "承包地块", "资产名称", "资源名称", "地块或资产"),
-    "面积": ("面积", "承包面积", "合同面积", "土地面积", "亩数"),
-    "年承包费": ("年承包费", "承包费", "年租金", "租金", "承包金", "年承包金", "年租赁费"),
-    "起始日期": ("起始日期", "开始日期", "起始时间", "开始时间", "承包起始日期", "合同起始日期", "起租日期"),
-    "终止日期": ("终止日期", "结束日期", "到期日期", "终止时间", "结束时间", "到期时间", "承包终止日期", "合同终止日期", "合同到期日期"),
-    "合同形式": ("合同形式", "签订形式", "合同方式", "形式"),
-    "履行四议两公开": ("履行四议两公开", "四议两公开", "是否履行四议两公开", "民主程序", "是否履行民主程序", "履行民主程序"),
-}
-"""Wanted header -> the names a ledger uses for it, compared after :func:`_header_parts`.
-A wanted header not in the table matches only its own name."""
-
-MONEY_HEADERS = frozenset({"欠款金额", "尚欠金额", "还款金额", "年承包费"})
-"""Headers whose column carries a unit (元 or 万元)."""
-
-_BRACKETS_RE = re.compile(r"[(\[【〔]([^)\]】〕]*)[)\]】〕]")
-_UNIT_TEXT_RE = re.compile(r"(?:单位:?)?(万元|元)")
-_STATED_UNIT_RE = re.compile(r"单位[:为是]?(万元|元)(?![/每])|以(万元|元)作?为单位")
-_TITLE_UNIT_RE = re.compile(r"\((万元|元)\)$")
-
-
-class HeaderMatch(NamedTuple):
-    """Where the header row is and what it says.
-
-    ``row``: index of the header row in the rows given (0-based; data starts at ``row + 1``);
-    ``columns``: wanted header -> column index (0-based, into each row tuple);
-    ``units``: money header (:data:`MONEY_HEADERS`) found -> ``"元"`` or ``"万元"``.
-    """
-
-    row: int
-    columns: dict
-    units: dict
-
-
-def _header_parts(value):
-    """``"欠款金额\\n（万元）"`` -> ``("欠款金额", "万元")``; a cell with no header -> None.
-
-    The unit is what a bracket, or a ``/`` part, says; ``"?"`` when a bracket mentions 元 in
-    a way that is not plainly 元 or 万元 (``"金额(元/万元)"``).
-    """
-    if value is None or (isinstance(value, str) and is_blank(value)):
-        return None
-    text = _compact(value).lstrip("*※").rstrip(":")
-    unit = None
-    for inside in _BRACKETS_RE.findall(text):
-        match = _UNIT_TEXT_RE.fullmatch(inside)
-        if match:
-            unit = match[1]
-        elif "元" in inside:
-            unit = "?"
-    base = _BRACKETS_RE.sub("", text)
-    head, slash, tail = base.rpartition("/")
-    if slash and _UNIT_TEXT_RE.fullmatch(tail):
-        base, unit = head, _UNIT_TEXT_RE.fullmatch(tail)[1]
-    return base, unit
-
-
-def _names_for(header):
-    return {_compact(name) for name in HEADER_SYNONYMS.get(header, (header,))} | {_compact(header)}
-
-
-def _match_header(base, header):
-    """Does a header cell's base text name ``header``? Money headers may end in 元/万元."""
-    names = _names_for(header)
-    if base in names:
-        return True, None
-    if header in MONEY_HEADERS:
-        for suffix in ("万元", "元"):
-            if base.endswith(suffix) and base[: -len(suffix)] in names:
-                return True, suffix
-    return False, None
-
-
-def _match_row(row, wanted):
-    """wanted header -> [(column, unit)] of the cells in ``row`` naming it."""
-    found = {header: [] for header in wanted}
-    parts = [_header_parts(value) for value in row]
-    for column, part in enumerate(parts):
-        if part is None:
-            continue
-        base, unit = part
-        for header in wanted:
-            matched, suffix_unit = _match_header(base, header)
-            if matched:
-                found[header].append((column, unit or suffix_unit))
-    return found
-
-
-def _cell_name(row, column):
-    """``“欠款金额(元/万元)”（第B列）``."""
-    return f"“{_show(row[column])}”（第{get_column_letter(column + 1)}列）"
-
-
-def _resolve(row_index, row, found):
-    """One column per header, or a HeaderError naming the clash."""
-    columns, units = {}, {}
-    for header, hits in found.items():
-        if not hits:
-            continue
-        if len(hits) > 1:
-            exact = [hit for hit in hits if _header_parts(row[hit[0]])[0] == _compact(header)]
-            if len(exact) != 1:
-                names = "、".join(_cell_name(row, column) for column, _ in hits)
-                raise HeaderError(
-                    f"第{row_index + 1}行表头有多列都可作“{header}”：{names}。"
-                    f"请只保留一列，或把要导入的那列改名为“{header}”。",
-                    row=row_index,
-                )
-            hits = exact
-        columns[header], units[header] = hits[0]
-    by_column = {}
-    for header, column in columns.items():
-        by_column.setdefault(column, []).append(header)
-    for column, headers in by_column.items():
-        if len(headers) > 1:
-            wanted = "还是".join(f"“{header}”" for header in headers)
-            raise HeaderError(
-                f"第{row_index + 1}行{_cell_name(row, column)}无法判断是{wanted}，请改成其中一个列名。",
-                row=row_index,
-            )
-    return columns, units
-
-
-def _units_stated(values, *, title=False):
-    texts = [_compact(value) for value in values if isinstance(value, str)]
-    units = {match[1] or match[2] for text in texts for match in _STATED_UNIT_RE.finditer(text)}
-    if title:
-        units |= {match[1] for text in texts for match in [_TITLE_UNIT_RE.search(text)] if match}
-    return units
-
-
-def stated_unit(values):
-    """The money unit a row's text states, ``"元"``, ``"万元"`` or None.
-
-    Recognised: ``单位：万元``, ``单位为万元``, ``金额单位是元``, ``以万元为单位`` (but not
-    ``单位：元/亩``, a rate). :func:`find_header_row` applies it to the rows above the header;
-    the importer should apply it to the notes under the table too, and refuse the sheet when a
-    note says 万元 and the money column was read as 元 (or the other way round).
-    Raises :class:`CellError` when the row states both.
-    """
-    units = _units_stated(values)
-    if len(units) > 1:
-        raise CellError("同一行里既写了“单位：元”又写了“单位：万元”，无法判断金额的单位。")
-    return units.pop() if units else None
-
-
-def _sheet_unit(rows, header_row, columns):
-    """The unit stated above the table (a title ending in ``（万元）`` counts there), or
-    beside the headers in the header row."""
-    above = [value for row in rows[:header_row] for value in row]
-    beside = [value for column, value in enumerate(rows[header_row]) if column not in columns.values()]
-    units = _units_stated(above, title=True) | _units_stated(beside)
-    if len(units) > 1:
-        raise HeaderError("表格上方同时写了“单位：元”和“单位：万元”，无法判断金额的单位。", row=header_row)
-    return units.pop() if units else None
-
-
-def find_header_row(rows, required_headers, *, optional_headers=(), max_scan=20):
-    """Find the header row among the first ``max_scan`` rows -> :class:`HeaderMatch`.
-
-    ``rows``: row tuples of cell values, as ``sheet.iter_rows(values_only=True)`` gives them
-    (a merged title's value is in its first cell, the rest are None); an iterator is consumed
-    up to ``max_scan`` rows, so pass a list or iterate the sheet again. The header row is the
-    first that names every required header (by :data:`HEADER_SYNONYMS`); optional headers
-    are located when present. Money headers get the unit their header cell states
-    (``欠款金额（万元）``, ``金额/万元``), else the unit stated above the table or beside the
-    headers (``单位：万元``, a title ending in ``（万元）``; see :func:`stated_unit`), else 元.
-
-    Raises :class:`HeaderError` naming the missing headers, when two columns could be the
-    same header, when one column could be two wanted headers, or when a unit is unclear.
-    """
-    rows = [tuple(row) for row in islice(rows, max_scan)]
-    required = list(dict.fromkeys(required_headers))
-    wanted = required + [header for header in dict.fromkeys(optional_headers) if header not in required]
-    best_row, best_missing = None, required
-    for index, row in enumerate(rows):
-        found = _match_row(row, wanted)
-        missing = [header for header in required if not found[header]]
-        if not missing:
-            columns, units = _resolve(index, row, found)
-            sheet_unit = _sheet_unit(rows, index, columns)
-            money = {}
-            for header, column in columns.items():
-                if header not in MONEY_HEADERS:
-                    continue
-                unit = units[header] or sheet_unit or YUAN
-                if unit == "?":
-                    raise HeaderError(
-                        f"无法判断{_cell_name(row, column)}的单位：请写成“{header}（元）”或“{header}（万元）”。",
-                        row=index,
-                    )
-                money[header] = unit
-            _check_area_unit(index, row, columns)
-            return HeaderMatch(index, columns, money)
-        if len(missing) < len(best_missing):
-            best_row, best_missing = index, missing
-    message = f"没有找到表头：前 {len(rows)} 行中没有一行同时含有 {_quoted(required)}。"
-    if best_row is not None:
-        message += f"最接近的是第{best_row + 1}行，缺少 {_quoted(best_missing)}。"
-    hints = [
-        f"“{header}”可写作：" + "、".join(HEADER_SYNONYMS[header])
-        for header in best_missing
-        if header in HEADER_SYNONYMS
-    ]
-    if hints:
-        message += "；".join(hints) + "。"
-    raise HeaderError(message, missing=best_missing, row=best_row)
-
-
-_NOT_MU_RE = re.compile(r"平方米|平米|㎡|m2|公顷|hm2", re.IGNORECASE)
-
-
-def _check_area_unit(row_index, row, columns):
-    """Areas are read in 亩: a 面积 column headed in square metres or hectares is refused,
-    not read as 亩 (a bracket is otherwise ignored when headers are matched)."""
-    column = columns.get("面积")
-    if column is not None and _NOT_MU_RE.search(_compact(row[column])):
-        raise HeaderError(
-            f"{_cell_name(row, column)}不是以亩为单位：请把面积换算成亩，表头写“面积（亩）”。", row=row_index,
-        )
-
-
-def _quoted(headers):
-    return "、".join(f"“{header}”" for header in headers)

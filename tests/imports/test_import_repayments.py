@@ -10,11 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from openpyxl import Workbook
 
-from core.importing import template_workbook
-from core.models import ImportKind, ImportStatus
-from core.services import import_batch_confirm, import_batch_create, import_batch_run, import_batch_validate
+from imports.workbooks import template_workbook
+from imports.choices import ImportStatus
+from imports.services import import_batch_confirm, import_batch_create, import_batch_run, import_batch_validate
 from recovery.choices import ArrearCategory, RepaymentKind
-from recovery.ledger_import import RepaymentsLedger
+from recovery.imports import RepaymentsLedger
 from recovery.models import Arrear, Repayment
 from tests.factories import ArrearFactory, CampaignFactory, DebtorFactory, pay, reverse
 
@@ -45,7 +45,7 @@ def validated(workbook, *, township, user, campaign, name="清收记录.xlsx"):
     stream = BytesIO()
     workbook.save(stream)
     upload = SimpleUploadedFile(name, stream.getvalue())
-    batch = import_batch_create(kind=ImportKind.REPAYMENTS, township=township, upload=upload, uploaded_by=user, campaign=campaign)
+    batch = import_batch_create(kind="repayments", township=township, upload=upload, uploaded_by=user, campaign=campaign)
     return import_batch_validate(batch_id=batch.pk)
 
 

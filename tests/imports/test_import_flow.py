@@ -11,8 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from openpyxl import Workbook
 
-from core.models import ImportBatch, ImportKind, ImportStatus
-from core.services import (
+from imports.choices import ImportStatus
+from imports.models import ImportBatch
+from imports.services import (
     import_batch_confirm,
     import_batch_create,
     import_batch_discard,
@@ -42,7 +43,7 @@ LEDGER = ledger_bytes()
 """One file, the same bytes every time (openpyxl stamps each save with the time)."""
 
 
-def create(user, township, campaign, data=None, name="欠款台账.xlsx", kind=ImportKind.ARREARS):
+def create(user, township, campaign, data=None, name="欠款台账.xlsx", kind="arrears"):
     upload = SimpleUploadedFile(name, data or LEDGER)
     return import_batch_create(kind=kind, township=township, upload=upload, uploaded_by=user, campaign=campaign)
 

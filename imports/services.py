@@ -1,7 +1,7 @@
 """Ledger imports: upload -> validate (in the background) -> preview -> confirm -> import
 (in the background, one transaction, all or nothing) -> receipt.
 
-The steps that take time run in Celery tasks (``core/tasks.py``), queued with
+The steps that take time run in Celery tasks (``imports/tasks.py``), queued with
 ``transaction.on_commit``; their progress goes to the cache (the importing transaction
 cannot show it in the database before it commits), the outcome to the ``ImportBatch`` row.
 The same bytes are imported at most once per township: checked on upload, and held by the
@@ -19,12 +19,17 @@ from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.roles import can_write
 from villages.selectors import townships_visible_to
 
-from .importing import Problem, collector_paused, ledger_kind, read_ledger, write_annotated_copy
-from .models import ImportBatch, ImportKind, ImportStatus
-from .roles import can_write
+from .choices import ImportStatus
+from .ledgers import Problem, is_kind, ledger_kind
+from .models import ImportBatch
+from .reading import collector_paused, read_ledger
+from .tasks import import_batch_run as import_batch_run_task
+from .tasks import import_batch_validate as import_batch_validate_task
 from .uploads import check_xlsx_upload
+from .workbooks import write_annotated_copy
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +75,7 @@ def _same_file_error(earlier):
 def import_batch_create(*, kind, township, upload, uploaded_by, campaign=None):
     """Check and keep an uploaded ledger (a Django ``UploadedFile``) and queue its validation."""
     _check_importer(uploaded_by, township)
-    if kind not in ImportKind.values:
+    if not is_kind(kind):
         raise ValidationError({"kind": "请选择导入内容。"})
     spec = ledger_kind(kind)
     if spec.needs_campaign:
@@ -94,14 +99,8 @@ def import_batch_create(*, kind, township, upload, uploaded_by, campaign=None):
     with transaction.atomic():
         batch.file.save(checked.name, File(upload), save=False)
         batch.save()
-        transaction.on_commit(lambda: _queue("validate", batch.pk))
+        transaction.on_commit(lambda: import_batch_validate_task.delay(batch.pk))
     return batch
-
-
-def _queue(step, batch_id):
-    from . import tasks
-
-    (tasks.validate_import if step == "validate" else tasks.run_import).delay(batch_id)
 
 
 PLAN_CHUNK = 5000
@@ -131,7 +130,7 @@ def _load_plan(batch):
 
 def import_batch_validate(*, batch_id):
     """Read and check every row, match against the database, and store the errors (with an
-    annotated copy of the file) or the preview. Run by the ``core.validate_import`` task."""
+    annotated copy of the file) or the preview. Run by the ``imports.validate_batch`` task."""
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
         if batch.status != ImportStatus.UPLOADED:
@@ -194,14 +193,14 @@ def import_batch_confirm(*, batch, confirmed_by):
         except IntegrityError:
             earlier = _already_imported(locked.township, locked.sha256)
             raise _same_file_error(earlier) if earlier else ValidationError("同一文件已经导入过，不能重复导入。")
-        transaction.on_commit(lambda: _queue("import", locked.pk))
+        transaction.on_commit(lambda: import_batch_run_task.delay(locked.pk))
     return locked
 
 
 def import_batch_run(*, batch_id):
     """Write a confirmed batch in one transaction. The rows are matched again inside it (the
     ledger may have changed since the preview); if anything is wrong now, nothing is written
-    and the batch says why. Run by the ``core.run_import`` task."""
+    and the batch says why. Run by the ``imports.run_batch`` task."""
     batch = ImportBatch.objects.select_related("township", "campaign", "confirmed_by").get(pk=batch_id)
     if batch.status != ImportStatus.IMPORTING:
         return batch

@@ -9,8 +9,9 @@ from django.core.cache import cache
 from django.urls import reverse
 from openpyxl import Workbook
 
-from core.models import ImportBatch, ImportStatus
-from core.services import progress_key
+from imports.choices import ImportStatus
+from imports.models import ImportBatch
+from imports.services import progress_key
 from recovery.models import Arrear, Debtor
 from tests.celery_worker import eager_off, worker, worker_queue  # noqa: F401 - fixtures
 
@@ -35,14 +36,14 @@ def ledger(village, rows):
 
 def status_of(client, batch):
     """What the page shows, read as a user would reopen it."""
-    response = client.get(reverse("import_batch", args=[batch.pk]))
+    response = client.get(reverse("imports:batch", args=[batch.pk]))
     assert response.status_code == 200
     return response.content.decode()
 
 
 def test_it_validates_and_imports_a_big_ledger_in_a_real_worker(client, staff_user, village_a, campaign, worker_queue):
     client.force_login(staff_user)
-    response = client.post(reverse("import_add"), {
+    response = client.post(reverse("imports:batch_add"), {
         "kind": "arrears", "township": campaign.township_id, "campaign": campaign.pk, "file": ledger(village_a, ROWS),
     })
     batch = ImportBatch.objects.get()
@@ -57,10 +58,10 @@ def test_it_validates_and_imports_a_big_ledger_in_a_real_worker(client, staff_us
     assert f"{ROWS} 笔" in page
     assert cache.get(progress_key(batch))["done"] >= ROWS
 
-    response = client.post(reverse("import_confirm", args=[batch.pk]))
+    response = client.post(reverse("imports:batch_confirm", args=[batch.pk]))
     assert response.status_code == 302
     worker_queue.wait_for("导入完成", lambda: ImportBatch.objects.get().status == ImportStatus.IMPORTED)
     assert "已导入" in status_of(client, batch)
     assert Debtor.objects.filter(import_batch=batch).count() == ROWS // 2
     assert Arrear.objects.filter(import_batch=batch).count() == ROWS
-    assert "core.run_import" in worker_queue.log()
+    assert "imports.run_batch" in worker_queue.log()

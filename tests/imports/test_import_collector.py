@@ -4,7 +4,7 @@ collected after the sheet, and the collector is as it was afterwards."""
 import gc
 import weakref
 
-from core.importing import collector_checkpoint, collector_paused
+from imports.reading import collector_checkpoint, collector_paused
 
 
 class Node:

@@ -1,0 +1,21 @@
+from django.contrib import admin
+
+from .models import ImportBatch
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    """Uploads are kept as they came, with who and when: read-only here."""
+
+    list_display = ("pk", "kind", "original_name", "township", "uploaded_by", "uploaded_at", "status", "row_count", "error_count")
+    list_filter = ("kind", "status", "township")
+    search_fields = ("original_name", "sha256")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

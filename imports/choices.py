@@ -1,0 +1,16 @@
+from django.db import models
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", "等待校验"
+    VALIDATING = "validating", "正在校验"
+    INVALID = "invalid", "有错误"
+    READY = "ready", "待确认导入"
+    IMPORTING = "importing", "正在导入"
+    IMPORTED = "imported", "已导入"
+    FAILED = "failed", "导入失败"
+    DISCARDED = "discarded", "已放弃"
+
+
+IMPORT_LOCKED_STATUSES = (ImportStatus.IMPORTING, ImportStatus.IMPORTED)
+"""A file (same bytes) may be in at most one of these per township at a time."""

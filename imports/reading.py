@@ -1,0 +1,202 @@
+"""Reading a village ledger workbook: the steps every kind of ledger shares.
+
+Every visible sheet is read in openpyxl's read-only mode with formulas as their values;
+hidden sheets are ignored; the header row is found under any title rows
+(``imports.headers``); blank rows and notes under the table are skipped; the village comes
+from a 村居 column, else from the sheet's name; every problem is named by sheet, row and
+column (:class:`~imports.ledgers.Problem`).
+"""
+
+import gc
+import zipfile
+import zlib
+from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import chain, islice
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
+from openpyxl import load_workbook
+
+from .cells import CellError, _compact, is_blank
+from .headers import HeaderError, Vocabulary, find_header_row, is_blank_row, looks_like_note, stated_unit
+from .ledgers import Problem, RowErrors, SourceRow
+
+HEADER_SCAN_ROWS = 20
+# Raised while a sheet is read (read-only mode parses it row by row) when its XML or its
+# member of the zip is broken, or holds what defusedxml refuses (entities, a DTD).
+UNREADABLE_SHEET = (DefusedXmlException, ParseError, zipfile.BadZipFile, zlib.error, EOFError)
+PROGRESS_EVERY = 2000
+VILLAGE = "村居"
+VILLAGE_VOCABULARY = Vocabulary(synonyms={VILLAGE: ("村居", "村", "村名", "社区村", "所属村", "村庄")})
+"""Every kind of ledger may name each row's village (else the sheet's name does)."""
+
+_paused = {"depth": 0, "freezing": False}
+
+
+@contextmanager
+def collector_paused():
+    """Run a big read or write without Python's cycle collector. A ledger's rows are
+    hundreds of thousands of small objects that all live to the end, and the collector
+    would walk them again and again (a tenth of an import's time). Reference counting still
+    frees everything that is not kept; the cycles a sheet's parser leaves behind are
+    collected by :func:`collector_checkpoint` after each sheet."""
+    enabled = gc.isenabled()
+    outermost = _paused["depth"] == 0
+    if outermost:
+        # Nothing of anyone else's is frozen: what is kept can be set aside at checkpoints.
+        _paused["freezing"] = gc.get_freeze_count() == 0
+    _paused["depth"] += 1
+    gc.disable()
+    try:
+        yield
+    finally:
+        _paused["depth"] -= 1
+        if outermost:
+            if _paused["freezing"]:
+                gc.unfreeze()
+            _paused["freezing"] = False
+        if enabled:
+            gc.enable()
+
+
+def collector_checkpoint():
+    """Inside :func:`collector_paused`: collect the garbage made since the last checkpoint,
+    without walking what was kept before it (that is frozen, so this stays cheap)."""
+    if _paused["freezing"]:
+        gc.collect(0)
+        gc.freeze()
+
+
+@dataclass
+class ReadResult:
+    rows: list
+    problems: list
+    sheets: list  # names of the sheets read
+
+
+def _village_lookup(township):
+    from villages.models import Village
+
+    lookup = {}
+    for village in Village.objects.filter(work_area__zone__township=township).only("pk", "name", "code"):
+        lookup[_compact(village.name)] = village.pk
+        lookup[_compact(village.code)] = village.pk
+    return lookup
+
+
+def _village_from_title(title, lookup):
+    """A sheet named after its village: 沙岭村, or 01沙岭村 / 沙岭村台账 are not guessed."""
+    return lookup.get(_compact(title))
+
+
+def _estimated_rows(workbook):
+    return sum(sheet.max_row or 0 for sheet in workbook.worksheets if sheet.sheet_state == "visible")
+
+
+def open_workbook(path):
+    return load_workbook(path, read_only=True, data_only=True)
+
+
+def read_ledger(path, kind, *, township, progress=lambda done, total: None):
+    """Read every visible sheet of the workbook at ``path`` -> :class:`ReadResult`."""
+    lookup = _village_lookup(township)
+    rows, problems, sheets = [], [], []
+    try:
+        workbook = open_workbook(path)
+    except Exception as exc:  # openpyxl raises many kinds for a broken file
+        return ReadResult([], [Problem("", None, None, "", f"无法读取该文件：{exc.__class__.__name__}。请用 Excel 或 WPS 打开后另存为 .xlsx 再试。")], [])
+    try:
+        total = _estimated_rows(workbook)
+        done = 0
+        for sheet in workbook.worksheets:
+            if sheet.sheet_state != "visible":
+                continue
+            sheets.append(sheet.title)
+            try:
+                done = _read_sheet(sheet, kind, lookup, rows, problems, done, total, progress)
+            except UNREADABLE_SHEET as exc:
+                problems.append(Problem(sheet.title, None, None, "", f"无法读取该工作表：{exc.__class__.__name__}。请用 Excel 或 WPS 打开后另存为 .xlsx 再试。"))
+            collector_checkpoint()
+        if not sheets:
+            problems.append(Problem("", None, None, "", "工作簿里没有可见的工作表。"))
+        elif not rows and not problems:
+            problems.append(Problem("", None, None, "", "文件中没有数据行。"))
+        progress(done, done)
+    finally:
+        workbook.close()
+    return ReadResult(rows, problems, sheets)
+
+
+def _read_sheet(sheet, kind, lookup, rows, problems, done, total, progress):
+    title = sheet.title
+    values_iter = sheet.iter_rows(values_only=True)
+    head = list(islice(values_iter, HEADER_SCAN_ROWS))
+    try:
+        match = find_header_row(
+            head, kind.required, optional_headers=(*kind.optional, VILLAGE),
+            vocabulary=kind.vocabulary | VILLAGE_VOCABULARY, max_scan=HEADER_SCAN_ROWS,
+        )
+    except HeaderError as exc:
+        if all(is_blank_row(row) for row in head) and all(is_blank_row(row) for row in values_iter):
+            return done  # an empty sheet (Sheet2, Sheet3 of a new workbook)
+        row = exc.row + 1 if exc.row is not None else None
+        problems.append(Problem(title, row, None, "", exc.message))
+        return done + len(head)
+    sheet_village = _village_from_title(title, lookup)
+    if VILLAGE not in match.columns:
+        if sheet_village is None:
+            problems.append(Problem(
+                title, match.row + 1, None, "",
+                f"表中没有“{VILLAGE}”列，工作表名“{title}”也不是本乡镇的村居名称或编号。"
+                f"请加一列“{VILLAGE}”，或把工作表改名为村居名称。",
+            ))
+            return done + len(head)
+    money_units = set(match.units.values())
+    memo = {}  # what each text or date cell of a column was read as (RowReader)
+    first_data_row = match.row + 2  # Excel row number of the first row under the header
+    for offset, values in enumerate(chain(head[match.row + 1:], values_iter)):
+        done += 1
+        if done % PROGRESS_EVERY == 0:
+            progress(done, total)
+        if is_blank_row(values):
+            continue
+        excel_row = first_data_row + offset
+        if looks_like_note(values):
+            try:
+                unit = stated_unit(values)
+            except CellError as exc:
+                problems.append(Problem(title, excel_row, None, "", exc.message))
+                continue
+            if unit and money_units and money_units != {unit}:
+                problems.append(Problem(
+                    title, excel_row, None, "",
+                    f"表下的说明写的是“单位：{unit}”，而金额列按“{'、'.join(sorted(money_units))}”读取。"
+                    "请在金额列的表头注明单位，如“欠款金额（万元）”。",
+                ))
+            continue
+        cells = {header: values[column] if column < len(values) else None for header, column in match.columns.items()}
+        if all(is_blank(value) for header, value in cells.items() if header != VILLAGE):
+            continue  # a row left empty but for its 序号 or a pre-filled 村居
+        if kind.is_example(cells):
+            problems.append(Problem(title, excel_row, None, "", "这是模板里的示例行，请删除后再导入。"))
+            continue
+        errors = {}
+        village_id = sheet_village
+        raw = cells.pop(VILLAGE, None)
+        if not is_blank(raw):  # a row's 村居 wins over the sheet's name
+            village_id = lookup.get(_compact(raw))
+            if village_id is None:
+                errors[VILLAGE] = f"“{raw}”不是本乡镇的村居名称或编号。"
+        elif village_id is None:
+            errors[VILLAGE] = f"请填写村居（工作表名“{title}”不是村居名称，不能代替）。"
+        try:
+            parsed = kind.parse_row(cells, units=match.units, memo=memo)
+        except RowErrors as exc:
+            errors.update(exc.errors)
+        if errors:
+            for header, message in errors.items():
+                problems.append(Problem(title, excel_row, match.columns.get(header), header, message))
+            continue
+        rows.append(SourceRow(title, excel_row, village_id, parsed, match.columns))
+    return done
