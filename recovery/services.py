@@ -19,7 +19,6 @@ from core.money import fmt_yuan
 from core.pinyin import name_initials
 from core.roles import can_write
 from villages.models import Village
-from villages.selectors import villages_visible_to
 
 from .choices import OFFSET_KINDS, ArrearCategory, DebtorKind, LitigationStatus, RepaymentKind
 from .models import Arrear, Debtor, Repayment, Reversal, WriteOff
@@ -28,7 +27,7 @@ MAX_AMOUNT = Decimal("999999999999.99")
 
 
 def _check_writer(user, village):
-    if user is None or not can_write(user) or not villages_visible_to(user).filter(pk=village.pk).exists():
+    if user is None or not can_write(user) or not Village.objects.visible_to(user).filter(pk=village.pk).exists():
         raise PermissionDenied("您无权录入或修改该村的数据。")
 
 

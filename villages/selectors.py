@@ -1,47 +1,37 @@
-"""Which villages a user may see in full."""
+"""Which villages and townships a user may see. The rule itself is ``visible_to`` on the
+querysets in villages/models.py; these are its names for callers that want a function."""
 
-from core.roles import Role, user_role
+from __future__ import annotations
 
-from .models import Village
+from typing import TYPE_CHECKING
 
+from .models import Assignment, Township, Village
 
-def villages_visible_to(user):
-    """Villages whose debtors, arrears and entries ``user`` may read.
+if TYPE_CHECKING:
+    from core.models import User
 
-    Cadres: their own village. Staff: their township (none if no township is set).
-    Leaders and administrators: their township if one is set, else every village.
-    """
-    role = user_role(user)
-    villages = Village.objects.all()
-    if role == Role.CADRE:
-        return villages.filter(pk=user.village_id)
-    if role in (Role.STAFF, Role.LEADER, Role.ADMIN):
-        if user.township_id:
-            return villages.filter(work_area__zone__township_id=user.township_id)
-        if role == Role.STAFF:
-            return villages.none()
-        return villages
-    return villages.none()
+    from .models import TownshipQuerySet, VillageQuerySet
 
 
-def ranking_villages_for(user):
-    """Villages whose figures (not debtors) ``user`` may see: a cadre sees every village of
-    their township in the ranking; everyone else what they may see in full."""
-    if user_role(user) == Role.CADRE:
-        return Village.objects.filter(work_area__zone__township_id=user.village.work_area.zone.township_id)
-    return villages_visible_to(user)
+def villages_visible_to(user: User) -> VillageQuerySet:
+    """Villages whose debtors, arrears and entries ``user`` may read."""
+    return Village.objects.visible_to(user)
 
 
-def townships_visible_to(user):
-    """Townships whose reports ``user`` may read: their own, or all for leaders and
-    administrators with no township set."""
-    from .models import Township
+def ranking_villages_for(user: User) -> VillageQuerySet:
+    """Villages whose figures (not debtors) ``user`` may see in the ranking."""
+    return Village.objects.ranking_visible_to(user)
 
-    role = user_role(user)
-    if role == Role.CADRE:
-        return Township.objects.filter(zones__work_areas__villages=user.village_id)
-    if role in (Role.STAFF, Role.LEADER, Role.ADMIN):
-        if user.township_id:
-            return Township.objects.filter(pk=user.township_id)
-        return Township.objects.none() if role == Role.STAFF else Township.objects.all()
-    return Township.objects.none()
+
+def townships_visible_to(user: User) -> TownshipQuerySet:
+    """Townships whose reports ``user`` may read."""
+    return Township.objects.visible_to(user)
+
+
+def village_assignments(*, village: Village) -> list[Assignment]:
+    """Who answers for ``village``: its own people, then its work area's, then its zone's."""
+    return (
+        list(village.assignments.all())
+        + list(village.work_area.assignments.all())
+        + list(village.work_area.zone.assignments.all())
+    )
