@@ -12,11 +12,9 @@ from .models import Contract
 
 
 def _villages(request):
-    from villages.selectors import villages_visible_to
-
     if request is None:
         return Village.objects.none()
-    return villages_visible_to(request.user)
+    return Village.objects.visible_to(request.user)
 
 
 class IntegerFilter(django_filters.NumberFilter):

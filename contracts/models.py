@@ -6,10 +6,17 @@ from django.utils import timezone
 
 from core.money import MoneyField
 from recovery.choices import DebtorKind
+from villages.models import VillageRowQuerySet
 
 from .choices import AttachmentKind, ContractCategory, ContractForm, ContractStatus, FindingKind
 
 AREA = {"max_digits": 12, "decimal_places": 2}
+
+
+class ContractPartQuerySet(VillageRowQuerySet):
+    """A contract's history, findings, attachments and fee payments: seen with its village."""
+
+    village_path = "contract__village"
 
 
 class Contract(models.Model):
@@ -41,6 +48,8 @@ class Contract(models.Model):
     )
     created_at = models.DateTimeField("登记时间", default=timezone.now, editable=False)
     import_batch = models.ForeignKey("imports.ImportBatch", verbose_name="导入批次", null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="+")
+
+    objects = VillageRowQuerySet.as_manager()
 
     class Meta:
         ordering = ["village__order", "village__code", "number"]
@@ -79,6 +88,8 @@ class ContractStatusChange(models.Model):
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", on_delete=models.PROTECT, related_name="+")
     changed_at = models.DateTimeField("时间", default=timezone.now)
 
+    objects = ContractPartQuerySet.as_manager()
+
     class Meta:
         ordering = ["changed_at", "pk"]
         verbose_name = "清理记录"
@@ -93,6 +104,8 @@ class ContractFinding(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="记录人", on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField("记录时间", default=timezone.now)
     resolved_at = models.DateTimeField("整改时间", null=True, blank=True)
+
+    objects = ContractPartQuerySet.as_manager()
 
     class Meta:
         ordering = ["-is_open", "recorded_at", "pk"]
@@ -118,6 +131,8 @@ class ContractAttachment(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField("上传时间", default=timezone.now)
 
+    objects = ContractPartQuerySet.as_manager()
+
     class Meta:
         ordering = ["kind", "uploaded_at"]
         verbose_name = "附件"
@@ -135,6 +150,8 @@ class ContractFeePayment(models.Model):
     receipt_number = models.CharField("收据号", max_length=50, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="录入人", on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField("录入时间", default=timezone.now)
+
+    objects = ContractPartQuerySet.as_manager()
 
     class Meta:
         ordering = ["-year", "-received_on"]

@@ -1,10 +1,14 @@
 """Writes for contracts cleanup (清合同). Views, the demo data and the scheduled task all
 come here, so the workflow can only move one step at a time and every move is recorded."""
 
+from __future__ import annotations
+
 import calendar
 import logging
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -20,6 +24,12 @@ from villages.models import Village
 
 from .choices import NEXT_STATUSES, OUTCOMES, AttachmentKind, ContractStatus, FindingKind
 from .models import Contract, ContractAttachment, ContractFeePayment, ContractFinding, ContractStatusChange
+
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+
+    from core.models import User
+    from imports.models import ImportBatch
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +92,7 @@ def _validate(contract, *, check_database=True):
         )
 
 
-def contract_create(*, village, created_by, **fields):
+def contract_create(*, village: Village, created_by: User, **fields: Any) -> Contract:
     _check_writer(created_by, village)
     contract = Contract(village=village, **{k: v for k, v in fields.items() if k in CONTRACT_FIELDS})
     contract.number = (contract.number or "").strip()
@@ -94,7 +104,7 @@ def contract_create(*, village, created_by, **fields):
     return contract
 
 
-def contract_update(*, contract, updated_by, **fields):
+def contract_update(*, contract: Contract, updated_by: User, **fields: Any) -> Contract:
     """Descriptive fields only; the status moves through ``contract_advance``."""
     _check_writer(updated_by, contract.village)
     for key, value in fields.items():
@@ -107,8 +117,9 @@ def contract_update(*, contract, updated_by, **fields):
 
 
 def contract_advance(
-    *, contract, to_status, changed_by, note="", verified_area_mu=None, recovered_area_mu=None, renewal=None
-):
+    *, contract: Contract, to_status: str, changed_by: User, note: str = "", verified_area_mu: Decimal | None = None,
+    recovered_area_mu: Decimal | None = None, renewal: dict[str, Any] | None = None,
+) -> Contract:
     """Moves a contract one step along 待查找 → 已查找 → 面积已核实 → 已调查 → 规范 / 重签 /
     终止收回, recording who, when and why. 面积已核实 needs the verified area; 终止收回 the
     area recovered; 重签 the new contract (``renewal``: its fields), linked to the old one.
@@ -167,7 +178,7 @@ def contract_advance(
     return new or contract
 
 
-def finding_add(*, contract, kind, text, recorded_by):
+def finding_add(*, contract: Contract, kind: str, text: str, recorded_by: User) -> ContractFinding:
     _check_writer(recorded_by, contract.village)
     if kind not in FindingKind.values:
         raise ValidationError({"kind": "问题类型无效。"})
@@ -177,7 +188,7 @@ def finding_add(*, contract, kind, text, recorded_by):
     return ContractFinding.objects.create(contract=contract, kind=kind, text=text, recorded_by=recorded_by)
 
 
-def finding_resolve(*, finding, resolved_by):
+def finding_resolve(*, finding: ContractFinding, resolved_by: User) -> ContractFinding:
     _check_writer(resolved_by, finding.contract.village)
     if not finding.is_open:
         return finding
@@ -187,7 +198,7 @@ def finding_resolve(*, finding, resolved_by):
     return finding
 
 
-def attachment_add(*, contract, kind, uploaded_file, uploaded_by):
+def attachment_add(*, contract: Contract, kind: str, uploaded_file: UploadedFile, uploaded_by: User) -> ContractAttachment:
     """PDF, JPG or PNG, recognised by content, within CONTRACT_ATTACHMENT_MAX_BYTES."""
     _check_writer(uploaded_by, contract.village)
     if kind not in AttachmentKind.values:
@@ -219,7 +230,10 @@ def _due_date(contract, year):
     return date(year, contract.fee_due_month, min(contract.fee_due_day, last))
 
 
-def fee_payment_create(*, contract, year, amount, received_on, recorded_by, receipt_number=""):
+def fee_payment_create(
+    *, contract: Contract, year: int, amount: Decimal | str, received_on: date | None, recorded_by: User,
+    receipt_number: str = "",
+) -> ContractFeePayment:
     """An annual fee paid. Once a year's unpaid fee has become an arrear, money for it is
     entered as a repayment of that arrear instead."""
     _check_writer(recorded_by, contract.village)
@@ -241,7 +255,7 @@ def fee_payment_create(*, contract, year, amount, received_on, recorded_by, rece
         )
 
 
-def contract_fees_to_arrears(*, today=None):
+def contract_fees_to_arrears(*, today: date | None = None) -> list[Arrear]:
     """Every unpaid annual fee past its due date becomes an Arrear (承包费) of the contract's
     counterparty, once per contract and year, in the campaign running in that township.
     Safe to run twice or concurrently (unique per contract-year). Returns the new arrears."""
@@ -318,7 +332,10 @@ def _fee_to_arrear(contract, year, due, campaign):
 IMPORT_CHUNK = 1000
 
 
-def ledger_contracts_create(*, contracts, created_by, import_batch, progress=None):
+def ledger_contracts_create(
+    *, contracts: list[Contract], created_by: User, import_batch: ImportBatch | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Contract]:
     """``contracts``: unsaved ``Contract`` objects (``village_id``, the fields of
     ``CONTRACT_FIELDS``, ``debtor_id`` when linked to the village's debtor) -> the same
     objects, saved with ``import_batch`` and the first status, each with the 登记合同 entry

@@ -1,32 +1,26 @@
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
-from django.views.generic import DetailView, TemplateView
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.views.generic import DetailView, FormView, TemplateView
+from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
-from villages.selectors import ranking_villages_for, villages_visible_to
+from villages.models import Village
 
 from .exports import XlsxTableExport
+from .forms import apply_service_errors
 from .roles import Role, can_write, user_role
 
 
 class ScopedMixin(LoginRequiredMixin):
-    """Limits ``queryset`` to the villages the user may see in full; others get 404.
-
-    ``village_lookup`` is the path from the model to its village ("village",
-    "arrear__village", or "" for the Village model itself).
-    """
-
-    village_lookup = "village"
+    """Limits the view's queryset to the rows the user may see (the model's
+    ``objects.visible_to(user)``, villages/models.py); asking for another row is a 404."""
 
     def get_queryset(self):
-        queryset = super().get_queryset()
-        visible = villages_visible_to(self.request.user)
-        if self.village_lookup:
-            return queryset.filter(**{f"{self.village_lookup}__in": visible})
-        return queryset.filter(pk__in=visible)
+        return super().get_queryset().visible_to(self.request.user)
 
 
 class WriterRequiredMixin(LoginRequiredMixin):
@@ -52,7 +46,7 @@ class ObjectListView(ScopedMixin, ExportMixin, SingleTableMixin, FilterView):
         # Asking for a village one may not see (a cadre of another village, say) is a 404,
         # for the page and its export alike, not a silently empty list.
         village = request.GET.get("village")
-        if village and not villages_visible_to(request.user).filter(pk=village if village.isdigit() else 0).exists():
+        if village and not Village.objects.visible_to(request.user).filter(pk=village if village.isdigit() else 0).exists():
             raise Http404("没有找到该村居。")
         return super().get(request, *args, **kwargs)
 
@@ -77,6 +71,70 @@ class ScopedDetailView(ScopedMixin, DetailView):
     pass
 
 
+class ServiceFormView(ScopedMixin, SingleObjectMixin, FormView):
+    """A form whose cleaned data goes to a service: GET shows the form; a valid POST calls
+    ``perform(form)``, which calls the service and returns what it made (``self.result``).
+    A ``ValidationError`` from the service lands on the form's fields and the form is shown
+    again; otherwise ``get_success_message(result)`` is shown on the next page, the one of
+    ``get_success_url()`` (by default the page of ``self.object``, else of the result).
+
+    With ``model`` (or ``queryset``) set, the URL names one object (``pk_url_kwarg``) among
+    those the user may see (``visible_to``), else 404: ``self.object``, in the template under
+    the model's name ("debtor", "contract"...).
+    """
+
+    title = ""
+    success_message = ""
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return super().post(request, *args, **kwargs)
+
+    def get_object(self, queryset=None):
+        if self.model is None and self.queryset is None:
+            return None
+        return super().get_object(queryset)
+
+    def get_title(self):
+        return self.title
+
+    def get_context_data(self, **kwargs):
+        title = self.get_title()
+        if title:
+            kwargs.setdefault("title", title)
+        return super().get_context_data(**kwargs)
+
+    def perform(self, form):
+        """Call the service with the form's cleaned data; return what it made."""
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            self.result = self.perform(form)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+            return self.form_invalid(form)
+        self.notify(self.result)
+        return HttpResponseRedirect(self.get_success_url())
+
+    def notify(self, result):
+        message = self.get_success_message(result)
+        if message:
+            messages.success(self.request, message)
+
+    def get_success_message(self, result):
+        return self.success_message
+
+    def get_success_url(self):
+        if self.success_url:
+            return str(self.success_url)
+        return (self.object if self.object is not None else self.result).get_absolute_url()
+
+
 class HomeView(LoginRequiredMixin, TemplateView):
     template_name = "core/home.html"
 
@@ -88,16 +146,16 @@ class HomeView(LoginRequiredMixin, TemplateView):
         role = user_role(user)
         context["role_value"] = role.value
         if role == Role.CADRE:
-            figures = village_figures(villages=ranking_villages_for(user))
+            figures = village_figures(villages=Village.objects.ranking_visible_to(user))
             ranked = [f for f in figures if f.baseline > 0]
             context["village"] = user.village
             context["my"] = next((f for f in figures if f.village.pk == user.village_id), None)
             context["ranked_count"] = len(ranked)
         else:
-            context["totals"] = township_totals(villages=villages_visible_to(user))
+            context["totals"] = township_totals(villages=Village.objects.visible_to(user))
         if role != Role.NONE:
             from contracts.models import Contract
             from contracts.selectors import contract_alert_counts
 
-            context["contract_alerts"] = contract_alert_counts(Contract.objects.filter(village__in=villages_visible_to(user)))
+            context["contract_alerts"] = contract_alert_counts(Contract.objects.visible_to(user))
         return context

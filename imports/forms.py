@@ -1,6 +1,6 @@
 from django import forms
 
-from villages.selectors import townships_visible_to
+from villages.models import Township
 
 from .ledgers import kind_choices
 
@@ -20,10 +20,10 @@ class ImportUploadForm(forms.Form):
         from recovery.models import Campaign
 
         super().__init__(*args, **kwargs)
-        townships = townships_visible_to(user)
+        townships = Township.objects.visible_to(user)
         self.fields["kind"].choices = kind_choices()
         self.fields["township"].queryset = townships
-        self.fields["campaign"].queryset = Campaign.objects.filter(township__in=townships).order_by("-is_active", "-start_date")
+        self.fields["campaign"].queryset = Campaign.objects.visible_to(user).order_by("-is_active", "-start_date")
         if len(townships) == 1:
             self.fields["township"].initial = townships[0]
             self.fields["township"].widget = forms.HiddenInput()

@@ -3,8 +3,16 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from villages.models import TownshipRowQuerySet
+
 from .choices import IMPORT_LOCKED_STATUSES, ImportStatus
 from .ledgers import kind_choices
+
+
+class ImportBatchQuerySet(TownshipRowQuerySet):
+    """Uploads of the townships the user may see (the views also keep cadres out)."""
+
+    township_path = "township"
 
 
 def import_upload_path(batch, filename):
@@ -41,6 +49,8 @@ class ImportBatch(models.Model):
     confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="确认人", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    objects = ImportBatchQuerySet.as_manager()
 
     class Meta:
         ordering = ["-uploaded_at", "-pk"]

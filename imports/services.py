@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.roles import can_write
-from villages.selectors import townships_visible_to
+from villages.models import Township
 
 from .choices import ImportStatus
 from .ledgers import Problem, is_kind, ledger_kind
@@ -53,7 +53,7 @@ def _progress_reporter(batch, phase):
 
 
 def _check_importer(user, township):
-    if user is None or not can_write(user) or not townships_visible_to(user).filter(pk=township.pk).exists():
+    if user is None or not can_write(user) or not Township.objects.visible_to(user).filter(pk=township.pk).exists():
         raise PermissionDenied("您无权为该乡镇导入台账。")
 
 

@@ -12,10 +12,8 @@ from django.views import View
 from openpyxl.utils import get_column_letter
 
 from core.exports import XLSX_CONTENT_TYPE, workbook_response
-from core.forms import apply_service_errors
 from core.roles import Role, can_write, user_role
-from core.views import ObjectListView, WriterRequiredMixin
-from villages.selectors import townships_visible_to
+from core.views import ObjectListView, ServiceFormView, WriterRequiredMixin
 
 from . import services
 from .filtersets import ImportBatchFilterSet
@@ -36,7 +34,7 @@ class ImportAccessMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
     def batches(self):
-        return ImportBatch.objects.filter(township__in=townships_visible_to(self.request.user))
+        return ImportBatch.objects.visible_to(self.request.user)
 
     def get_batch(self):
         return get_object_or_404(self.batches().select_related("uploaded_by", "confirmed_by", "campaign", "township"), pk=self.kwargs["pk"])
@@ -70,27 +68,23 @@ class ImportTemplateView(ImportAccessMixin, View):
         return workbook_response(template_workbook(spec), f"{spec.label}导入模板.xlsx")
 
 
-class ImportUploadView(WriterRequiredMixin, ImportAccessMixin, View):
+class ImportUploadView(WriterRequiredMixin, ImportAccessMixin, ServiceFormView):
+    form_class = ImportUploadForm
     template_name = "imports/importbatch_form.html"
+    title = "上传台账"
 
-    def get(self, request):
-        form = ImportUploadForm(user=request.user, initial={"kind": request.GET.get("kind", "arrears")})
-        return render(request, self.template_name, {"form": form, "title": "上传台账"})
+    def get_initial(self):
+        return {"kind": self.request.GET.get("kind", "arrears")}
 
-    def post(self, request):
-        form = ImportUploadForm(request.POST, request.FILES, user=request.user)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                batch = services.import_batch_create(
-                    kind=data["kind"], township=data["township"], campaign=data["campaign"],
-                    upload=data["file"], uploaded_by=request.user,
-                )
-            except ValidationError as error:
-                apply_service_errors(form, error)
-            else:
-                return redirect(batch)
-        return render(request, self.template_name, {"form": form, "title": "上传台账"})
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return services.import_batch_create(
+            kind=data["kind"], township=data["township"], campaign=data["campaign"],
+            upload=data["file"], uploaded_by=self.request.user,
+        )
 
 
 STALLED_AFTER = timedelta(minutes=5)

@@ -9,16 +9,15 @@ from villages.models import Village
 
 from .choices import ArrearCategory, ArrearStatus, DebtorKind, LitigationStatus, RepaymentKind
 from .models import Arrear, Debtor, Repayment
+from .selectors import debtors_matching
 
 STATUS_CHOICES = ArrearStatus.choices
 
 
 def _villages(request):
-    from villages.selectors import villages_visible_to
-
     if request is None:
         return Village.objects.none()
-    return villages_visible_to(request.user)
+    return Village.objects.visible_to(request.user)
 
 
 def _status_q(prefix, value, principal="principal", outstanding="outstanding"):
@@ -45,13 +44,8 @@ class DebtorFilterSet(BaseFilterSet):
         fields = ["q", "village", "kind", "status", "is_blacklisted", "litigation_status"]
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        query = Q(name__icontains=value) | Q(name_initials__startswith=value.lower())
-        if self.request is not None and can_write(self.request.user):
-            query |= Q(national_id__icontains=value.upper()) | Q(credit_code__icontains=value.upper()) | Q(phone__contains=value)
-        return queryset.filter(query)
+        identity = self.request is not None and can_write(self.request.user)
+        return debtors_matching(queryset, text=value, identity=identity)
 
     def filter_status(self, queryset, name, value):
         return queryset.filter(_status_q("", value, "principal_total", "outstanding_total"))

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.money import MoneyField
+from villages.models import TownshipRowQuerySet, VillageRowQuerySet
 
 from .choices import (
     ArrearCategory,
@@ -28,6 +29,8 @@ class Campaign(models.Model):
     red_below = models.DecimalField("红灯：完成比例低于", max_digits=5, decimal_places=4, default="0.3000")
     green_from = models.DecimalField("绿灯：完成比例不低于", max_digits=5, decimal_places=4, default="0.7000")
     is_active = models.BooleanField("进行中", default=True)
+
+    objects = TownshipRowQuerySet.as_manager()
 
     class Meta:
         ordering = ["-start_date", "pk"]
@@ -63,6 +66,8 @@ class Debtor(models.Model):
     case_number = models.CharField("案号", max_length=60, blank=True)
     created_at = models.DateTimeField("登记时间", default=timezone.now, editable=False)
     import_batch = models.ForeignKey("imports.ImportBatch", verbose_name="导入批次", null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="+")
+
+    objects = VillageRowQuerySet.as_manager()
 
     class Meta:
         ordering = ["village__order", "village__code", "name", "pk"]
@@ -127,6 +132,8 @@ class Arrear(models.Model):
     )
     import_batch = models.ForeignKey("imports.ImportBatch", verbose_name="导入批次", null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="+")
 
+    objects = VillageRowQuerySet.as_manager()
+
     class Meta:
         ordering = ["incurred_on", "pk"]
         verbose_name = "欠款"
@@ -168,6 +175,16 @@ class ImmutableQuerySet(models.QuerySet):
         raise PermissionError("清收记录不能修改；如有错误请冲正。")
 
 
+class ArrearEntryQuerySet(ImmutableQuerySet, VillageRowQuerySet):
+    """Repayments and write-offs: immutable, and seen with their arrear's village."""
+
+    village_path = "arrear__village"
+
+
+class ReversalQuerySet(ImmutableQuerySet, VillageRowQuerySet):
+    village_path = "repayment__arrear__village"
+
+
 class ImmutableEntry(models.Model):
     """Guard for entries; PostgreSQL also refuses UPDATE and DELETE by trigger (migration)."""
 
@@ -200,6 +217,8 @@ class Repayment(ImmutableEntry):
     submission_token = models.UUIDField("提交标识", default=uuid.uuid4, unique=True, editable=False)
     import_batch = models.ForeignKey("imports.ImportBatch", verbose_name="导入批次", null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="+")
 
+    objects = ArrearEntryQuerySet.as_manager()
+
     class Meta:
         ordering = ["-recorded_at", "-pk"]
         verbose_name = "清收记录"
@@ -220,6 +239,8 @@ class Reversal(ImmutableEntry):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="录入人", on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField("冲正时间", default=timezone.now, db_index=True)
 
+    objects = ReversalQuerySet.as_manager()
+
     class Meta:
         ordering = ["-recorded_at", "-pk"]
         verbose_name = "冲正记录"
@@ -239,6 +260,8 @@ class WriteOff(ImmutableEntry):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="录入人", on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField("录入时间", default=timezone.now, db_index=True)
     submission_token = models.UUIDField("提交标识", default=uuid.uuid4, unique=True, editable=False)
+
+    objects = ArrearEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-recorded_at", "-pk"]

@@ -1,7 +1,10 @@
 """Reads that compute something: village figures, township totals, entry history."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
     Case, DecimalField, ExpressionWrapper, F, OuterRef, Prefetch, Q, Subquery, Sum, Value, When,
@@ -11,7 +14,12 @@ from django.db.models.functions import Coalesce
 from core.money import ZERO, ratio
 
 from .choices import CASH_KINDS, OFFSET_KINDS
-from .models import Arrear, Repayment, WriteOff
+from .models import Arrear, Campaign, Debtor, Repayment, WriteOff
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from villages.models import Village
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 RATIO = DecimalField(max_digits=20, decimal_places=6)
@@ -36,7 +44,7 @@ def _active_repayments(kinds):
     return Repayment.objects.filter(reversal__isnull=True, kind__in=kinds)
 
 
-def villages_with_figures(villages):
+def villages_with_figures(villages: QuerySet[Village]) -> QuerySet[Village]:
     """Villages annotated with baseline, recovered (cash / offset), written off,
     outstanding, and ``ratio_sort`` (for ordering; display uses ``core.money.ratio``)."""
     queryset = villages.select_related("work_area__zone").annotate(
@@ -59,7 +67,7 @@ def villages_with_figures(villages):
     )
 
 
-def ranking_key(*, ratio, recovered, code):
+def ranking_key(*, ratio: Decimal, recovered: Decimal, code: str) -> tuple[Decimal, Decimal, str]:
     """The ranking rule (DOMAIN.md): completion ratio descending, then amount recovered,
     then village code. Used by the home page and the battle report alike."""
     return (-ratio, -recovered, code)
@@ -67,7 +75,7 @@ def ranking_key(*, ratio, recovered, code):
 
 @dataclass(frozen=True)
 class VillageFigure:
-    village: object
+    village: Village
     baseline: Decimal
     recovered: Decimal
     outstanding: Decimal
@@ -78,7 +86,7 @@ class VillageFigure:
         return ratio(self.recovered, self.baseline)
 
 
-def village_figures(*, villages):
+def village_figures(*, villages: QuerySet[Village]) -> list[VillageFigure]:
     """Every village with its figures and rank: ratio descending, then amount recovered,
     then village code. Villages owed nothing get no rank."""
     rows = list(villages_with_figures(villages))
@@ -93,7 +101,7 @@ def village_figures(*, villages):
     ]
 
 
-def township_totals(*, villages):
+def township_totals(*, villages: QuerySet[Village]) -> dict[str, Any]:
     arrears = Arrear.objects.filter(village__in=villages)
     totals = arrears.aggregate(
         baseline=Coalesce(Sum("principal"), Value(ZERO), output_field=MONEY),
@@ -121,16 +129,33 @@ def township_totals(*, villages):
     }
 
 
-def debtors_with_totals(debtors):
+def debtors_with_totals(debtors: QuerySet[Debtor]) -> QuerySet[Debtor]:
     return debtors.select_related("village").annotate(
         principal_total=Coalesce(Sum("arrears__principal"), Value(ZERO), output_field=MONEY),
         outstanding_total=Coalesce(Sum("arrears__outstanding"), Value(ZERO), output_field=MONEY),
     ).order_by("village__order", "village__code", "name", "pk")
 
 
-def debtor_history(*, debtor):
+def debtor_history(*, debtor: Debtor) -> QuerySet[Arrear]:
     """A debtor's arrears with every entry (reversed ones included, marked)."""
     return debtor.arrears.select_related("campaign").prefetch_related(
         Prefetch("repayments", queryset=Repayment.objects.select_related("reversal__recorded_by", "recorded_by")),
         Prefetch("write_offs", queryset=WriteOff.objects.select_related("recorded_by")),
     )
+
+
+def debtors_matching(debtors: QuerySet[Debtor], *, text: str, identity: bool) -> QuerySet[Debtor]:
+    """Debtors whose name contains ``text`` or whose pinyin initials start with it; with
+    ``identity`` (users who may see identity numbers), also by 身份证号, 信用代码 or phone."""
+    text = text.strip()
+    if not text:
+        return debtors
+    query = Q(name__icontains=text) | Q(name_initials__startswith=text.lower())
+    if identity:
+        query |= Q(national_id__icontains=text.upper()) | Q(credit_code__icontains=text.upper()) | Q(phone__contains=text)
+    return debtors.filter(query)
+
+
+def active_campaigns(*, village: Village) -> QuerySet[Campaign]:
+    """The running campaigns of ``village``'s township (a new arrear joins one of them)."""
+    return Campaign.objects.filter(township_id=village.work_area.zone.township_id, is_active=True)

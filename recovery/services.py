@@ -6,9 +6,15 @@ Rules that must hold under concurrency are checked with the arrear row locked
 form submission (unique ``submission_token``), entries never updated or deleted.
 """
 
+from __future__ import annotations
+
 import unicodedata
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -19,14 +25,18 @@ from core.money import MAX_AMOUNT, fmt_yuan
 from core.pinyin import name_initials
 from core.roles import can_write
 from villages.models import Village
-from villages.selectors import villages_visible_to
 
 from .choices import OFFSET_KINDS, ArrearCategory, DebtorKind, LitigationStatus, RepaymentKind
-from .models import Arrear, Debtor, Repayment, Reversal, WriteOff
+from .models import Arrear, Campaign, Debtor, Repayment, Reversal, WriteOff
+
+if TYPE_CHECKING:
+    from contracts.models import Contract
+    from core.models import User
+    from imports.models import ImportBatch
 
 
 def _check_writer(user, village):
-    if user is None or not can_write(user) or not villages_visible_to(user).filter(pk=village.pk).exists():
+    if user is None or not can_write(user) or not Village.objects.visible_to(user).filter(pk=village.pk).exists():
         raise PermissionDenied("您无权录入或修改该村的数据。")
 
 
@@ -126,7 +136,9 @@ def _validate_debtor(debtor, *, check_database=True):
         debtor.validate_constraints()
 
 
-def debtor_create(*, village, created_by, created_at=None, by_system=False, **fields):
+def debtor_create(
+    *, village: Village, created_by: User | None, created_at: datetime | None = None, by_system: bool = False, **fields: Any,
+) -> Debtor:
     if not (by_system and created_by is None):
         _check_writer(created_by, village)
     debtor = Debtor(village=village, **{k: v for k, v in fields.items() if k in DEBTOR_FIELDS})
@@ -138,7 +150,7 @@ def debtor_create(*, village, created_by, created_at=None, by_system=False, **fi
     return debtor
 
 
-def debtor_update(*, debtor, updated_by, **fields):
+def debtor_update(*, debtor: Debtor, updated_by: User, **fields: Any) -> Debtor:
     _check_writer(updated_by, debtor.village)
     for key, value in fields.items():
         if key in DEBTOR_FIELDS:
@@ -153,9 +165,10 @@ def debtor_update(*, debtor, updated_by, **fields):
 # ---- arrears -----------------------------------------------------------------------
 
 def arrear_create(
-    *, debtor, campaign, category, principal, incurred_on, created_by, description="", created_at=None,
-    contract=None, contract_year=None, by_system=False,
-):
+    *, debtor: Debtor, campaign: Campaign, category: str, principal: Decimal | str, incurred_on: date | None,
+    created_by: User | None, description: str = "", created_at: datetime | None = None,
+    contract: Contract | None = None, contract_year: int | None = None, by_system: bool = False,
+) -> Arrear:
     """Registers a debt. ``created_at`` is for ledger imports and demo data only (a debt
     already on the books when the campaign began); forms never pass it. ``by_system`` is
     for the scheduled task that turns overdue contract fees into debts (no user)."""
@@ -181,7 +194,7 @@ def arrear_create(
     return arrear
 
 
-def arrear_update(*, arrear, updated_by, category, description, incurred_on):
+def arrear_update(*, arrear: Arrear, updated_by: User, category: str, description: str, incurred_on: date) -> Arrear:
     """Only the descriptive fields; the principal is fixed once entries exist."""
     _check_writer(updated_by, arrear.village)
     arrear.category = category
@@ -203,9 +216,9 @@ def _lock_arrear(arrear_id):
 
 
 def repayment_create(
-    *, arrear, amount, kind, received_on, recorded_by, receipt_number="", note="",
-    submission_token=None, recorded_at=None,
-):
+    *, arrear: Arrear, amount: Decimal | str, kind: str, received_on: date | None, recorded_by: User,
+    receipt_number: str = "", note: str = "", submission_token: UUID | None = None, recorded_at: datetime | None = None,
+) -> tuple[Repayment, bool]:
     """Record money or value received against an arrear.
 
     Returns ``(repayment, created)``: a second submission of the same form (same
@@ -250,7 +263,7 @@ def repayment_create(
     return repayment, True
 
 
-def repayment_reverse(*, repayment, reason, recorded_by, recorded_at=None):
+def repayment_reverse(*, repayment: Repayment, reason: str, recorded_by: User, recorded_at: datetime | None = None) -> Reversal:
     """冲正: the only way to undo a repayment; at most once, with a reason."""
     _check_writer(recorded_by, repayment.arrear.village)
     reason = (reason or "").strip()
@@ -272,8 +285,9 @@ def repayment_reverse(*, repayment, reason, recorded_by, recorded_at=None):
 
 
 def writeoff_create(
-    *, arrear, amount, approval_reference, reason, recorded_by, submission_token=None, recorded_at=None
-):
+    *, arrear: Arrear, amount: Decimal | str, approval_reference: str, reason: str, recorded_by: User,
+    submission_token: UUID | None = None, recorded_at: datetime | None = None,
+) -> tuple[WriteOff, bool]:
     """核销 with an approval reference; shown apart from recovery."""
     _check_writer(recorded_by, arrear.village)
     amount = _clean_amount(amount, "amount", "核销金额")
@@ -329,7 +343,10 @@ _NEW_DEBTOR = {
 }
 
 
-def ledger_debtors_create(*, debtors, total, villages, created_by, import_batch):
+def ledger_debtors_create(
+    *, debtors: Iterable[dict[str, Any]], total: int, villages: Iterable[int], created_by: User,
+    import_batch: ImportBatch | None,
+) -> list[int]:
     """``debtors``: ``total`` dicts of :data:`LEDGER_DEBTOR_FIELDS`, or an iterable making
     them; ``villages``: the ids of their villages, checked first. Each debtor is normalised
     and checked as ``debtor_create`` does (the database constraints are left to the insert),
@@ -360,7 +377,7 @@ def _checked_villages(ids, user, campaign=None):
     return villages
 
 
-def ledger_debtors_fill_numbers(*, numbers, updated_by):
+def ledger_debtors_fill_numbers(*, numbers: dict[int, tuple[str, str]], updated_by: User) -> list[Debtor]:
     """``numbers``: debtor pk -> ("national_id" or "credit_code", number), for debtors
     registered without one that a ledger now names. Only a blank number is filled; one filled
     meanwhile by someone else must be the same, or nothing is written."""
@@ -383,7 +400,10 @@ def ledger_debtors_fill_numbers(*, numbers, updated_by):
 LEDGER_ARREAR_FIELDS = ("village_id", "debtor_id", "category", "description", "incurred_on", "principal", "ledger_amount")
 
 
-def ledger_arrears_create(*, arrears, total, villages, campaign, created_by, import_batch, progress=None):
+def ledger_arrears_create(
+    *, arrears: Iterable[dict[str, Any]], total: int, villages: Iterable[int], campaign: Campaign, created_by: User,
+    import_batch: ImportBatch | None, progress: Callable[[int, int], None] | None = None,
+) -> list[int]:
     """``arrears``: ``total`` dicts of :data:`LEDGER_ARREAR_FIELDS` (``ledger_amount``: the
     ledger's original amount, when more than the principal), or an iterable making them, so
     that 100,000 need not be in memory at once; ``villages``: the ids of their villages,
@@ -414,7 +434,10 @@ def ledger_arrears_create(*, arrears, total, villages, campaign, created_by, imp
     return bulk_insert(Arrear, checked(), count=total, chunk=IMPORT_CHUNK, progress=progress and (lambda done: progress(done, total)))
 
 
-def ledger_repayments_create(*, repayments, recorded_by, import_batch, progress=None):
+def ledger_repayments_create(
+    *, repayments: list[Repayment], recorded_by: User, import_batch: ImportBatch | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Repayment]:
     """``repayments``: unsaved ``Repayment`` objects (arrear_id, amount, kind, received_on,
     receipt_number, note). Their arrears are locked, and every arrear's outstanding must
     cover the sum of its new repayments, or nothing is written."""

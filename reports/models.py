@@ -4,6 +4,12 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from villages.models import TownshipRowQuerySet
+
+
+class ReportQuerySet(TownshipRowQuerySet):
+    township_path = "campaign__township"
+
 
 def _report_path(instance, filename):
     return f"reports/{instance.campaign_id}/{instance.day:%Y-%m-%d}/v{instance.version}/{filename}"
@@ -25,6 +31,8 @@ class Report(models.Model):
     built_at = models.DateTimeField("生成时间", default=timezone.now)
     built_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="重新生成人", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     rebuild_reason = models.CharField("重新生成原因", max_length=200, blank=True)
+
+    objects = ReportQuerySet.as_manager()
 
     class Meta:
         ordering = ["-day", "-version"]

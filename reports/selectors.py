@@ -8,9 +8,12 @@ recorded up to the previous cut-off and since then summed apart, so "to date",
 same numbers, and the number of queries does not grow with villages.
 """
 
+from __future__ import annotations
+
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.db.models import DateTimeField, ExpressionWrapper, F, Q, Sum, Value
@@ -24,7 +27,12 @@ from recovery.selectors import ranking_key
 from villages.choices import AssignmentRole
 from villages.models import Assignment, Village
 
+from .models import Report
 from .snapshot import Duty, GroupRow, SeriesPoint, Snapshot, Totals, VillageRow
+
+if TYPE_CHECKING:
+    from core.models import User
+    from recovery.models import Campaign
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 UNASSIGNED = "（未分配）"
@@ -36,12 +44,12 @@ WORKAREA_DUTIES = [
 ]
 
 
-def cutoff_for(campaign, day):
+def cutoff_for(campaign: Campaign, day: date) -> datetime:
     """The aware moment at which ``day``'s report closes."""
     return datetime.combine(day, campaign.cutoff_time, tzinfo=SHANGHAI)
 
 
-def report_day_of(campaign, moment):
+def report_day_of(campaign: Campaign, moment: datetime) -> date:
     """The report day an entry recorded at ``moment`` belongs to."""
     local = timezone.localtime(moment, SHANGHAI)
     return local.date() if local.timetz().replace(tzinfo=None) <= campaign.cutoff_time else local.date() + timedelta(days=1)
@@ -229,7 +237,7 @@ def _duties(township, villages, rows_by_id):
     return duties
 
 
-def report_snapshot(*, campaign, day):
+def report_snapshot(*, campaign: Campaign, day: date) -> Snapshot:
     """Everything the battle report of ``campaign`` for ``day`` shows."""
     cutoff_at = cutoff_for(campaign, day)
     previous_day = day - timedelta(days=1)
@@ -299,8 +307,6 @@ def _series(campaign, day, totals):
 
     Past days come from the previous day's published report (published reports never
     change); without one, they are read from the ledger. Today's point is today's totals."""
-    from .models import Report
-
     today = SeriesPoint(day=day, ratio=totals.ratio, recovered=totals.recovered)
     if day <= campaign.start_date:
         return [today]
@@ -347,13 +353,14 @@ def _series_from_ledger(campaign, last_day):
     return points
 
 
-def reports_visible_to(user):
-    from villages.selectors import townships_visible_to
+def latest_report_for(user: User) -> Report | None:
+    """The newest current report of the townships ``user`` may see."""
+    return (
+        Report.objects.visible_to(user).filter(is_current=True).select_related("campaign__township")
+        .order_by("-day", "-campaign__start_date").first()
+    )
 
-    from .models import Report
 
-    return Report.objects.filter(campaign__township__in=townships_visible_to(user)).select_related("campaign__township")
-
-
-def latest_report_for(user):
-    return reports_visible_to(user).filter(is_current=True).order_by("-day", "-campaign__start_date").first()
+def report_versions(*, report: Report, user: User) -> list[Report]:
+    """Every version of ``report``'s day that ``user`` may see, oldest first."""
+    return list(Report.objects.visible_to(user).filter(campaign=report.campaign, day=report.day).order_by("version"))

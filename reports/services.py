@@ -4,11 +4,14 @@
 safe to run twice or concurrently (the campaign row is locked while the report is
 written, and the database refuses a second current report). A published report never
 changes; ``report_rebuild`` is an administrator's explicit act, with a reason, and adds a
-new version beside the old one.
+new version beside the old one, from the version that is current (an older one is refused).
 """
 
+from __future__ import annotations
+
 import logging
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -20,12 +23,17 @@ from recovery.models import Campaign
 
 from .models import Report
 from .selectors import cutoff_for, report_snapshot
+from .tasks import rebuild_report as rebuild_report_task
+
+if TYPE_CHECKING:
+    from core.models import User
 
 log = logging.getLogger(__name__)
 
 # An entry stamped 15:59:59.9 may commit a moment after 16:00; the schedule waits this
 # long past the cut-off before it reads the ledger, so such an entry is not missed.
 COMMIT_GRACE = timedelta(minutes=1)
+NOT_CURRENT = "只能基于当前版本重新生成。"
 
 
 def _render(campaign, day):
@@ -47,7 +55,7 @@ def _save(*, campaign, day, version, snapshot, pdf, xlsx, built_by=None, reason=
     return report
 
 
-def report_build(*, campaign, day):
+def report_build(*, campaign: Campaign, day: date) -> tuple[Report, bool]:
     """The report of ``campaign`` for ``day``: the existing one, or a new one once the
     day's cut-off has passed. Returns ``(report, created)``."""
     existing = Report.objects.filter(campaign=campaign, day=day, is_current=True).first()
@@ -76,8 +84,8 @@ def report_build(*, campaign, day):
     return report, True
 
 
-def report_rebuild(*, campaign, day, reason, rebuilt_by):
-    """A new version of a published day's report; the old version stays downloadable."""
+def _check_rebuild(*, campaign, day, reason, rebuilt_by):
+    """The rules of a rebuild that need no lock -> the reason, stripped."""
     if user_role(rebuilt_by) != Role.ADMIN:
         raise PermissionDenied("只有管理员可以重新生成已发布的战报。")
     reason = (reason or "").strip()
@@ -85,6 +93,15 @@ def report_rebuild(*, campaign, day, reason, rebuilt_by):
         raise ValidationError({"reason": "请填写重新生成的原因。"})
     if timezone.now() < cutoff_for(campaign, day):
         raise ValidationError(f"{day:%Y-%m-%d} 的截止时间还没到。")
+    return reason
+
+
+def report_rebuild(*, campaign: Campaign, day: date, reason: str, rebuilt_by: User, version: int | None = None) -> Report:
+    """A new version of a published day's report; the old version stays downloadable.
+    ``version`` is the one the administrator asked to rebuild (the page they were on): it
+    must still be the current one, so two rebuilds asked from the same page make one new
+    version, not two. Without it, the current version is rebuilt."""
+    reason = _check_rebuild(campaign=campaign, day=day, reason=reason, rebuilt_by=rebuilt_by)
     snapshot, pdf, xlsx = _render(campaign, day)
     with transaction.atomic():
         Campaign.objects.select_for_update().get(pk=campaign.pk)
@@ -92,6 +109,8 @@ def report_rebuild(*, campaign, day, reason, rebuilt_by):
         latest = versions.order_by("-version").first()
         if latest is None:
             raise ValidationError(f"{day:%Y-%m-%d} 还没有战报，无需重新生成。")
+        if version is not None and not versions.filter(version=version, is_current=True).exists():
+            raise ValidationError({"reason": NOT_CURRENT})
         versions.filter(is_current=True).update(is_current=False)
         return _save(
             campaign=campaign, day=day, version=latest.version + 1, snapshot=snapshot,
@@ -99,7 +118,18 @@ def report_rebuild(*, campaign, day, reason, rebuilt_by):
         )
 
 
-def reports_build_due(*, now=None):
+def report_rebuild_request(*, report: Report, reason: str, requested_by: User) -> None:
+    """Queues ``report_rebuild`` of ``report``'s day to the worker (rendering takes a
+    while), once the transaction commits. Its rules are checked here first, so that the
+    form can say what is wrong; the worker checks them again with the rows locked."""
+    reason = _check_rebuild(campaign=report.campaign, day=report.day, reason=reason, rebuilt_by=requested_by)
+    if not report.is_current:
+        raise ValidationError({"reason": NOT_CURRENT})
+    args = (report.campaign_id, report.day.isoformat(), reason, requested_by.pk, report.version)
+    transaction.on_commit(lambda: rebuild_report_task.delay(*args))
+
+
+def reports_build_due(*, now: datetime | None = None) -> list[Report]:
     """Every report that is due and missing, for every active campaign: today's once its
     cut-off has passed, and any earlier day the scheduler missed. Returns the new ones."""
     now = now or timezone.now()

@@ -10,8 +10,9 @@ def build_due_reports():
 
 
 @shared_task(name="reports.rebuild")
-def rebuild_report(campaign_id, day, reason, user_id):
-    """An administrator's rebuild of a published day (queued from the report page)."""
+def rebuild_report(campaign_id, day, reason, user_id, version=None):
+    """An administrator's rebuild of a published day from its ``version`` (queued from the
+    report page by ``report_rebuild_request``)."""
     from datetime import date
 
     from django.contrib.auth import get_user_model
@@ -22,6 +23,6 @@ def rebuild_report(campaign_id, day, reason, user_id):
 
     report = report_rebuild(
         campaign=Campaign.objects.get(pk=campaign_id), day=date.fromisoformat(day),
-        reason=reason, rebuilt_by=get_user_model().objects.get(pk=user_id),
+        reason=reason, rebuilt_by=get_user_model().objects.get(pk=user_id), version=version,
     )
     return report.pk

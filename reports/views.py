@@ -1,19 +1,18 @@
-from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse
-from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 from django.views.generic import TemplateView
+from django.views.generic.detail import SingleObjectMixin
 
-from core.forms import apply_service_errors
 from core.roles import Role, user_role
-from core.views import ObjectListView
+from core.views import ObjectListView, ScopedDetailView, ScopedMixin, ServiceFormView
 
+from . import services
 from .filtersets import ReportFilterSet
 from .forms import RebuildForm
-from .selectors import latest_report_for, reports_visible_to
+from .models import Report
+from .selectors import latest_report_for, report_versions
 from .tables import ReportTable
 
 
@@ -31,7 +30,7 @@ def _report_context(request, report):
         "report": report,
         "snapshot": report.snapshot if report else None,
         "highlight_village_id": request.user.village_id,
-        "versions": list(reports_visible_to(request.user).filter(campaign=report.campaign, day=report.day).order_by("version")) if report else [],
+        "versions": report_versions(report=report, user=request.user) if report else [],
         "can_rebuild": user_role(request.user) == Role.ADMIN,
     }
 
@@ -48,28 +47,30 @@ class RankingView(LoginRequiredMixin, TemplateView):
         return context
 
 
-class ReportView(LoginRequiredMixin, View):
-    def get(self, request, pk):
-        report = get_object_or_404(reports_visible_to(request.user), pk=pk)
-        return render(request, "reports/report_detail.html", _report_context(request, report))
+class ReportView(ScopedDetailView):
+    queryset = Report.objects.select_related("campaign__township")
+    template_name = "reports/report_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(_report_context(self.request, self.object))
+        return context
 
 
 class ReportListView(ObjectListView):
-    queryset = None
+    queryset = Report.objects.select_related("campaign__township").order_by("-day", "-version")
     filterset_class = ReportFilterSet
     table_class = ReportTable
     title = "战报存档"
 
-    def get_queryset(self):
-        return reports_visible_to(self.request.user).order_by("-day", "-version")
 
-
-class _ReportFileView(LoginRequiredMixin, View):
+class _ReportFileView(ScopedMixin, SingleObjectMixin, View):
+    model = Report
     field = ""
     extension = ""
 
     def get(self, request, pk):
-        report = get_object_or_404(reports_visible_to(request.user), pk=pk)
+        report = self.get_object()
         return FileResponse(getattr(report, self.field).open("rb"), as_attachment=True, filename=report.filename(self.extension))
 
 
@@ -81,37 +82,19 @@ class ReportXlsxView(_ReportFileView):
     field, extension = "xlsx", "xlsx"
 
 
-class ReportRebuildView(LoginRequiredMixin, View):
+class ReportRebuildView(ServiceFormView):
     """An administrator's explicit rebuild of a published day, with a reason; queued to
     the worker, which adds a new version beside the old one."""
 
+    queryset = Report.objects.select_related("campaign__township")
+    form_class = RebuildForm
     template_name = "reports/report_rebuild.html"
+    success_message = "已提交重新生成，新版本生成后会出现在下方版本列表中，旧版本保留可下载。"
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and user_role(request.user) != Role.ADMIN:
             raise PermissionDenied("只有管理员可以重新生成已发布的战报。")
         return super().dispatch(request, *args, **kwargs)
 
-    def get_report(self):
-        return get_object_or_404(reports_visible_to(self.request.user), pk=self.kwargs["pk"])
-
-    def get(self, request, pk):
-        return render(request, self.template_name, {"report": self.get_report(), "form": RebuildForm()})
-
-    def post(self, request, pk):
-        from .tasks import rebuild_report
-
-        report = self.get_report()
-        form = RebuildForm(request.POST)
-        if form.is_valid():
-            try:
-                if not report.is_current:
-                    raise ValidationError({"reason": "只能基于当前版本重新生成。"})
-            except ValidationError as error:
-                apply_service_errors(form, error)
-            else:
-                args = (report.campaign_id, report.day.isoformat(), form.cleaned_data["reason"], request.user.pk)
-                transaction.on_commit(lambda: rebuild_report.delay(*args))
-                messages.success(request, "已提交重新生成，新版本生成后会出现在下方版本列表中，旧版本保留可下载。")
-                return redirect(report)
-        return render(request, self.template_name, {"report": report, "form": form})
+    def perform(self, form):
+        return services.report_rebuild_request(report=self.object, reason=form.cleaned_data["reason"], requested_by=self.request.user)

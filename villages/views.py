@@ -3,7 +3,7 @@ from recovery.selectors import township_totals, villages_with_figures
 
 from .filtersets import VillageFilterSet
 from .models import Village
-from .selectors import ranking_villages_for, villages_visible_to
+from .selectors import village_assignments
 from .tables import VillageTable
 
 
@@ -12,21 +12,19 @@ class VillageListView(ObjectListView):
     all villages, and the debtors of their own only)."""
 
     queryset = Village.objects.all()
-    village_lookup = ""
     filterset_class = VillageFilterSet
     table_class = VillageTable
     title = "村居"
 
     def get_queryset(self):
-        return villages_with_figures(ranking_villages_for(self.request.user))
+        return villages_with_figures(Village.objects.ranking_visible_to(self.request.user))
 
     def get_table_kwargs(self):
-        return {"full_access_ids": list(villages_visible_to(self.request.user).values_list("pk", flat=True))}
+        return {"full_access_ids": list(Village.objects.visible_to(self.request.user).values_list("pk", flat=True))}
 
 
 class VillageView(ScopedDetailView):
     model = Village
-    village_lookup = ""
     template_name = "villages/village_detail.html"
 
     def get_queryset(self):
@@ -36,9 +34,5 @@ class VillageView(ScopedDetailView):
         context = super().get_context_data(**kwargs)
         village = self.object
         context["totals"] = township_totals(villages=Village.objects.filter(pk=village.pk))
-        context["assignments"] = (
-            list(village.assignments.all())
-            + list(village.work_area.assignments.all())
-            + list(village.work_area.zone.assignments.all())
-        )
+        context["assignments"] = village_assignments(village=village)
         return context

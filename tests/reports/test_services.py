@@ -24,7 +24,7 @@ from recovery.choices import RepaymentKind
 from recovery.models import Campaign
 from reports.models import Report
 from reports.selectors import report_snapshot
-from reports.services import report_build, report_rebuild, reports_build_due
+from reports.services import report_build, report_rebuild, report_rebuild_request, reports_build_due
 from tests.factories import ArrearFactory, CampaignFactory, admin_of, pay, reverse, write_off
 
 pytestmark = pytest.mark.django_db
@@ -335,6 +335,58 @@ def test_it_numbers_each_rebuild_as_the_next_version(campaign, ledger, administr
     assert v3.version == 3
     assert list(Report.objects.order_by("version").values_list("version", "is_current")) == [
         (1, False), (2, False), (3, True)]
+
+
+def test_it_refuses_to_rebuild_a_version_that_is_no_longer_current(campaign, ledger, administrator):
+    build(campaign)
+    with frozen(at(date(2025, 3, 11), 9, 0)):
+        v2 = report_rebuild(campaign=campaign, day=D, reason="第一次更正", rebuilt_by=administrator, version=1)
+        with pytest.raises(ValidationError) as caught:
+            report_rebuild(campaign=campaign, day=D, reason="从旧页面再次提交", rebuilt_by=administrator, version=1)
+        assert caught.value.message_dict == {"reason": ["只能基于当前版本重新生成。"]}
+        v3 = report_rebuild(campaign=campaign, day=D, reason="第二次更正", rebuilt_by=administrator, version=2)
+
+    assert (v2.version, v3.version) == (2, 3)
+    assert list(Report.objects.order_by("version").values_list("version", "is_current")) == [
+        (1, False), (2, False), (3, True)]
+
+
+def test_it_queues_a_rebuild_of_the_current_version(campaign, ledger, administrator, django_capture_on_commit_callbacks):
+    v1, _created = build(campaign)
+    with frozen(at(date(2025, 3, 11), 9, 0)):
+        with django_capture_on_commit_callbacks(execute=False) as queued:
+            report_rebuild_request(report=v1, reason="  补录遗漏的清收记录 ", requested_by=administrator)
+        assert len(queued) == 1
+        assert Report.objects.count() == 1  # nothing is built until the transaction commits
+        queued[0]()  # the worker (tasks run eagerly in tests)
+
+    v2 = Report.objects.get(is_current=True)
+    assert (v2.version, v2.rebuild_reason, v2.built_by) == (2, "补录遗漏的清收记录", administrator)
+
+
+def test_it_refuses_to_queue_a_rebuild_of_an_older_version(campaign, ledger, administrator, django_capture_on_commit_callbacks):
+    v1, _created = build(campaign)
+    with frozen(at(date(2025, 3, 11), 9, 0)):
+        report_rebuild(campaign=campaign, day=D, reason="第一次更正", rebuilt_by=administrator)
+        v1.refresh_from_db()
+        with django_capture_on_commit_callbacks(execute=True) as queued, pytest.raises(ValidationError) as caught:
+            report_rebuild_request(report=v1, reason="基于旧版本", requested_by=administrator)
+
+    assert caught.value.message_dict == {"reason": ["只能基于当前版本重新生成。"]}
+    assert queued == []
+    assert Report.objects.count() == 2
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_it_refuses_to_queue_a_rebuild_without_a_reason_or_by_a_non_administrator(campaign, ledger, administrator, staff_user, reason, django_capture_on_commit_callbacks):
+    v1, _created = build(campaign)
+    with frozen(at(date(2025, 3, 11), 9, 0)), django_capture_on_commit_callbacks() as queued:
+        with pytest.raises(ValidationError) as caught:
+            report_rebuild_request(report=v1, reason=reason, requested_by=administrator)
+        assert caught.value.message_dict == {"reason": ["请填写重新生成的原因。"]}
+        with pytest.raises(PermissionDenied):
+            report_rebuild_request(report=v1, reason="补录", requested_by=staff_user)
+    assert queued == []
 
 
 def test_it_lets_the_database_refuse_a_second_current_report_for_a_day(campaign, ledger):

@@ -81,6 +81,19 @@ def test_it_rebuilds_a_published_day_as_a_new_version_for_an_administrator(clien
     assert "这是旧版本" in page
 
 
+def test_it_refuses_to_rebuild_from_an_older_version_on_the_form(client, report, township):
+    client.force_login(admin_of(township, username="boss"))
+    with django_capture_on_commit():
+        client.post(reverse("reports:report_rebuild", args=[report.pk]), {"reason": "第一次更正"})
+    assert Report.objects.count() == 2
+
+    with django_capture_on_commit():
+        response = client.post(reverse("reports:report_rebuild", args=[report.pk]), {"reason": "从旧版本再次提交"})
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"reason": ["只能基于当前版本重新生成。"]}
+    assert Report.objects.count() == 2
+
+
 def django_capture_on_commit():
     """Runs on_commit callbacks at the end of the block (the test wraps a transaction)."""
     from django.test import TestCase
