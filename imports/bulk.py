@@ -16,7 +16,7 @@ from django.db import connection, models
 CHUNK = 2000
 
 
-def bulk_insert(model, rows, *, count=None, progress=None, chunk=CHUNK):
+def bulk_insert(model: type[models.Model], rows, *, count: int | None = None, progress=None, chunk: int = CHUNK) -> list[int]:
     """Insert ``rows`` -> their new primary keys, in order.
 
     ``rows``: mappings of field attnames (``village_id``, not ``village``) to values that

@@ -7,12 +7,15 @@ from a 村居 column, else from the sheet's name; every problem is named by shee
 column (:class:`~imports.ledgers.Problem`).
 """
 
+from __future__ import annotations
+
 import gc
 import zipfile
 import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain, islice
+from typing import TYPE_CHECKING
 from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
@@ -20,7 +23,10 @@ from openpyxl import load_workbook
 
 from .cells import CellError, _compact, is_blank
 from .headers import HeaderError, Vocabulary, find_header_row, is_blank_row, looks_like_note, stated_unit
-from .ledgers import Problem, RowErrors, SourceRow
+from .ledgers import LedgerKind, Problem, RowErrors, SourceRow
+
+if TYPE_CHECKING:
+    from villages.models import Township
 
 HEADER_SCAN_ROWS = 20
 # Raised while a sheet is read (read-only mode parses it row by row) when its XML or its
@@ -98,7 +104,7 @@ def open_workbook(path):
     return load_workbook(path, read_only=True, data_only=True)
 
 
-def read_ledger(path, kind, *, township, progress=lambda done, total: None):
+def read_ledger(path: str, kind: LedgerKind, *, township: Township, progress=lambda done, total: None) -> ReadResult:
     """Read every visible sheet of the workbook at ``path`` -> :class:`ReadResult`."""
     lookup = _village_lookup(township)
     rows, problems, sheets = [], [], []

@@ -8,10 +8,13 @@ The same bytes are imported at most once per township: checked on upload, and he
 ``import_same_file_once`` constraint when an import starts.
 """
 
+from __future__ import annotations
+
 import logging
 import pickle
 import tempfile
 from io import BytesIO
+from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -31,13 +34,19 @@ from .tasks import import_batch_validate as import_batch_validate_task
 from .uploads import check_xlsx_upload
 from .workbooks import write_annotated_copy
 
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+
+    from core.models import User
+    from recovery.models import Campaign
+
 logger = logging.getLogger(__name__)
 
 STORED_PROBLEMS = 1000
 PROGRESS_TTL = 24 * 3600
 
 
-def progress_key(batch):
+def progress_key(batch: ImportBatch) -> str:
     """The cache key of a batch's progress: its id and its upload time, so that a database
     made again (tests, a reset) never shows an old batch's progress under a reused id."""
     return f"import-progress:{batch.pk}:{batch.uploaded_at.timestamp():.6f}"
@@ -72,7 +81,9 @@ def _same_file_error(earlier):
     )
 
 
-def import_batch_create(*, kind, township, upload, uploaded_by, campaign=None):
+def import_batch_create(
+    *, kind: str, township: Township, upload: UploadedFile, uploaded_by: User, campaign: Campaign | None = None,
+) -> ImportBatch:
     """Check and keep an uploaded ledger (a Django ``UploadedFile``) and queue its validation."""
     _check_importer(uploaded_by, township)
     if not is_kind(kind):
@@ -128,7 +139,7 @@ def _load_plan(batch):
                 return rows
 
 
-def import_batch_validate(*, batch_id):
+def import_batch_validate(*, batch_id: int) -> ImportBatch:
     """Read and check every row, match against the database, and store the errors (with an
     annotated copy of the file) or the preview. Run by the ``imports.validate_batch`` task."""
     with transaction.atomic():
@@ -175,7 +186,7 @@ def _validate(batch):
     batch.save()
 
 
-def import_batch_confirm(*, batch, confirmed_by):
+def import_batch_confirm(*, batch: ImportBatch, confirmed_by: User) -> ImportBatch:
     """The user confirms the preview: the import is queued (once, whoever clicks twice)."""
     _check_importer(confirmed_by, batch.township)
     with transaction.atomic():
@@ -197,7 +208,7 @@ def import_batch_confirm(*, batch, confirmed_by):
     return locked
 
 
-def import_batch_run(*, batch_id):
+def import_batch_run(*, batch_id: int) -> ImportBatch:
     """Write a confirmed batch in one transaction. The rows are matched again inside it (the
     ledger may have changed since the preview); if anything is wrong now, nothing is written
     and the batch says why. Run by the ``imports.run_batch`` task."""
@@ -253,7 +264,7 @@ def _fail(batch, message, problems=()):
     )
 
 
-def import_batch_discard(*, batch, discarded_by):
+def import_batch_discard(*, batch: ImportBatch, discarded_by: User) -> ImportBatch:
     """Give up a batch that was not imported (its file stays, as every upload does)."""
     _check_importer(discarded_by, batch.township)
     with transaction.atomic():

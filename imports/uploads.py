@@ -30,7 +30,7 @@ class CheckedUpload:
     sha256: str
 
 
-def check_xlsx_upload(upload):
+def check_xlsx_upload(upload) -> CheckedUpload:
     """-> :class:`CheckedUpload`, or ``ValidationError`` with a Chinese message.
 
     ``upload``: a Django ``UploadedFile`` (or any file object with ``name`` and ``size``).

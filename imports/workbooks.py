@@ -9,6 +9,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from .ledgers import LedgerKind, Problem
 from .reading import UNREADABLE_SHEET, open_workbook
 
 ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
@@ -29,7 +30,7 @@ def _cell(sheet, value, *, marked=None):
     return cell
 
 
-def write_annotated_copy(path, problems, out):
+def write_annotated_copy(path: str, problems: list[Problem], out) -> None:
     """Write to ``out`` (a path or file) a copy of the workbook's visible sheets, values only,
     with every cell that has a problem filled red and commented, and a first sheet that lists
     every problem. A problem of a whole row marks the row's first cell."""
@@ -90,7 +91,7 @@ HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 EXAMPLE_FONT = Font(italic=True, color="808080")
 
 
-def template_workbook(kind):
+def template_workbook(kind: LedgerKind) -> Workbook:
     """The downloadable template of a kind: a title, a line of instructions, the headers
     (required ones starred, each with a comment saying what to write) and one example row."""
     workbook = Workbook()
