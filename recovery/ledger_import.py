@@ -40,8 +40,8 @@ from .models import Arrear, Debtor, Repayment
 from .services import (
     LEDGER_DEBTOR_FIELDS,
     ledger_arrears_create,
+    ledger_debtor_numbers_fill,
     ledger_debtors_create,
-    ledger_debtors_fill_numbers,
     ledger_repayments_create,
 )
 
@@ -315,7 +315,7 @@ class ArrearsLedger(LedgerKind):
             created_by=user, import_batch=batch,
         )
         new_pks = dict(zip(matcher.new_rows, pks))
-        ledger_debtors_fill_numbers(numbers=matcher.numbers_to_fill, updated_by=user)
+        ledger_debtor_numbers_fill(numbers=matcher.numbers_to_fill, updated_by=user)
         arrears = (
             {
                 "village_id": row.village_id, "debtor_id": ref if isinstance(ref, int) else new_pks[ref],

@@ -99,7 +99,7 @@ def report_rebuild(*, campaign, day, reason, rebuilt_by):
         )
 
 
-def reports_build_due(*, now=None):
+def due_reports_build(*, now=None):
     """Every report that is due and missing, for every active campaign: today's once its
     cut-off has passed, and any earlier day the scheduler missed. Returns the new ones."""
     now = now or timezone.now()
