@@ -7,6 +7,10 @@ def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     from django.core.management import execute_from_command_line
 
+    from config.folders import database_folder_make
+
+    database_folder_make()
+
     execute_from_command_line(sys.argv)
 
 

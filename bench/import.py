@@ -45,24 +45,36 @@ Only a database holding nothing but this benchmark's data (township ``IMPBENCH``
 """
 
 import argparse
-import cProfile
-import io
 import json
 import os
-import pstats
 import random
 import re
 import resource
 import shutil
-import subprocess
 import sys
 import time
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import (  # noqa: E402
+    NUMERALS,
+    VILLAGE_FIRST,
+    ChildFailed,
+    argument_parser,
+    django_setup,
+    log,
+    mb,
+    peak_rss_kb,
+    person_name,
+    profiled,
+    refuse_foreign_data,
+    reset_peak_rss,
+    run_child,
+    status_kb,
+    table_lines,
+)
 
 WORK_DIR = Path(os.environ.get("IMPORT_BENCH_DIR", "/tmp/qs_import_bench"))
 DEFAULT_DB = "postgres://root@127.0.0.1:5432/qs_import_bench"
@@ -73,10 +85,6 @@ GENERATOR_VERSION = 2  # bump when the generated file changes, to refresh the ca
 
 TARGET_RATIO = 3.0
 TARGET_RSS_MB = 300
-
-
-def log(message=""):
-    print(message, flush=True)
 
 
 # ---- set-up ------------------------------------------------------------------------
@@ -103,49 +111,14 @@ def ensure_pg_database(url):
 
 
 def setup_django(url):
-    os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
     # Uploads, plans, the progress cache and the Celery file broker go here, not to var/.
-    os.environ["VAR_DIR"] = str(WORK_DIR / "var")
-    os.environ["MEDIA_ROOT"] = str(WORK_DIR / "var" / "media")
-    import django
-
-    django.setup()
-
-
-def _status_kb(field):
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return None
-
-
-def peak_rss_kb():
-    """This process's peak resident set (VmHWM), in KiB. Not ``ru_maxrss``: Linux carries
-    the parent's high-water mark into a child across fork/exec."""
-    return _status_kb("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-
-def reset_peak_rss():
-    """Start VmHWM again from the current resident set (Linux: ``5`` to clear_refs), so that
-    each step's own peak can be read. -> False where that is not allowed (peaks accumulate)."""
-    try:
-        with open("/proc/self/clear_refs", "w") as clear:
-            clear.write("5")
-        return True
-    except OSError:
-        return False
+    django_setup(database_url=url, var_dir=WORK_DIR / "var")
 
 
 # ---- the township ------------------------------------------------------------------
 
-VILLAGE_FIRST = "张王李赵刘陈杨黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
 VILLAGE_SECOND = ["家庄", "家洼", "家屯", "官庄", "集", "楼", "店", "寨", "营", "庙", "坡", "岭", "河", "桥",
                   "湖", "沟", "园", "堡", "塘", "台", "峪", "湾", "埠", "坊", "铺", "岗"]
-NUMERALS = "一二三四五六七八九十"
 
 
 def village_names(count):
@@ -202,14 +175,12 @@ def ensure_township(n_villages):
 
 
 def guard_foreign_data():
-    from core.models import User
     from villages.models import Township
 
-    foreign = list(Township.objects.exclude(code=TOWNSHIP_CODE).values_list("code", flat=True)[:5])
-    foreign += list(User.objects.exclude(username=STAFF_USERNAME).values_list("username", flat=True)[:5])
-    if foreign:
-        sys.exit(f"refusing to wipe: this database holds data that is not the benchmark's ({foreign}). "
-                 "Give bench/import.py a database of its own (--db).")
+    refuse_foreign_data(
+        townships=Township.objects.exclude(code=TOWNSHIP_CODE), username=STAFF_USERNAME,
+        hint="Give bench/import.py a database of its own (--db).",
+    )
 
 
 def wipe_ledger():
@@ -235,8 +206,6 @@ def wipe_ledger():
 
 # ---- the file ----------------------------------------------------------------------
 
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国兰志玉梅海春花红文斌宁波辉鹏飞云凤琴"
 COMPANY = ["农业专业合作社", "养殖场", "建材厂", "商贸有限公司", "家庭农场", "砖厂", "建筑工程有限公司"]
 REGIONS = ["371302", "371311", "371312", "371321", "371322", "371323", "371324", "371325"]
 # label or alias as written -> category (for the cached figures); weights
@@ -281,8 +250,7 @@ class LedgerFile:
             self.category_cum.append(acc)
 
     def person_name(self):
-        rng = self.rng
-        return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
+        return person_name(self.rng)
 
     def national_id(self):
         from core.validators import national_id_check_char
@@ -592,20 +560,6 @@ def only_baseline(url):
     print(json.dumps({"maxrss_kb": peak_rss_kb()}))
 
 
-def profiled(fn, label, listings):
-    profiler = cProfile.Profile()
-    profiler.enable()
-    try:
-        return fn()
-    finally:
-        profiler.disable()
-        for order in ("tottime", "cumulative"):
-            stream = io.StringIO()
-            pstats.Stats(profiler, stream=stream).sort_stats(order).print_stats(30)
-            text = "\n".join(line.replace(str(BASE_DIR) + "/", "") for line in stream.getvalue().splitlines()[4:])
-            listings.append(f"---- cProfile: {label}, by {order} ----\n{text}")
-
-
 PARTS = [  # (module, attribute, label): timed inside the steps when present
     ("imports.services", "read_ledger", "read + check rows"),
     ("recovery.imports.ArrearsLedger", "plan", "match (plan)"),
@@ -677,7 +631,7 @@ def only_import(url, path, *, profile=False, steps="all", batch_id=None):
     def step(name, fn):
         nonlocal separate
         current[0] = name
-        before[name] = _status_kb("VmRSS")
+        before[name] = status_kb("VmRSS")
         separate = reset_peak_rss() and separate
         t0 = time.perf_counter()
         result = profiled(fn, name, listings) if profile else fn()
@@ -729,12 +683,10 @@ def import_once(args, path, profile=False):
 
 def child(args, *extra):
     """Run this script in a fresh process -> (its JSON, the lines printed before it)."""
-    command = [sys.executable, str(Path(__file__).resolve()), "--db", args.db, *(["--sqlite"] if args.sqlite else []), *extra]
-    proc = subprocess.run(command, capture_output=True, text=True, env=os.environ)
-    if proc.returncode != 0:
-        sys.exit(f"{' '.join(extra)} failed:\n{proc.stderr[-4000:]}")
-    lines = proc.stdout.rstrip("\n").split("\n")
-    return json.loads(lines[-1]), "\n".join(lines[:-1])
+    try:
+        return run_child(__file__, "--db", args.db, *(["--sqlite"] if args.sqlite else []), *extra)
+    except ChildFailed as failed:
+        sys.exit(str(failed))
 
 
 def verify(outcome, expected):
@@ -773,12 +725,8 @@ def verify(outcome, expected):
 
 # ---- main --------------------------------------------------------------------------
 
-def mb(kb):
-    return kb / 1024
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argument_parser(__doc__)
     parser.add_argument("--rows", type=int, default=100_000, help="arrear rows in the file")
     parser.add_argument("--villages", type=int, default=40)
     parser.add_argument("--layout", choices=["single", "villages"], default="single",
@@ -901,22 +849,11 @@ def main():
         ("arrears written = file", f"{expected['rows']:,} rows, {_yuan_text(expected['principal_cents'])} 元",
          "count and sum equal", "FAIL" if wrong else "PASS"),
     ]
-    header = ("measure", "figure", "target", "result")
-    widths = [max(_width(r[i]) for r in rows + [header]) for i in range(4)]
     log(f"\n{args.rows:,} rows, {args.layout} layout, {connection.vendor}; best of {len(floors)} floor reads and "
         f"{len(imports)} import(s){', validate and run in separate processes' if args.split else ', in one process'}")
-    for r in [header, *rows]:
-        log("  ".join(_pad(str(c), w) for c, w in zip(r, widths)))
+    for line in table_lines(("measure", "figure", "target", "result"), rows):
+        log(line)
     return 1 if wrong else 0
-
-
-def _width(text):
-    """Display width: CJK characters take two columns."""
-    return sum(2 if ord(c) > 0x2E80 else 1 for c in str(text))
-
-
-def _pad(text, width):
-    return text + " " * (width - _width(text))
 
 
 if __name__ == "__main__":

@@ -25,16 +25,12 @@ Only a database holding nothing but benchmark data (townships coded ``BENCH*``, 
 """
 
 import argparse
-import cProfile
 import html
 import io
 import json
 import os
-import pstats
 import random
 import resource
-import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -43,8 +39,28 @@ from datetime import time as dtime
 from datetime import timezone as dt_timezone
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import (  # noqa: E402
+    BASE_DIR,
+    GIVEN,
+    NUMERALS,
+    SURNAMES,
+    VILLAGE_FIRST,
+    ChildFailed,
+    argument_parser,
+    django_setup,
+    fmt_s,
+    log,
+    migrate,
+    peak_rss_kb,
+    person_name,
+    profiled,
+    refuse_foreign_data,
+    run_child,
+    table_lines,
+    timed,
+    timed_pair,
+)
 
 TZ8 = dt_timezone(timedelta(hours=8))  # Asia/Shanghai has no DST
 DAY_US = 86_400 * 10**6
@@ -62,44 +78,25 @@ TARGET_RSS_MB = 500
 
 def setup_django():
     url = os.environ.get("DATABASE_URL", "")
-    if not url.split("://", 1)[0] in {"postgres", "postgresql", "pgsql"}:
+    if url.split("://", 1)[0] not in {"postgres", "postgresql", "pgsql"}:
         sys.exit(
             "bench/report.py needs PostgreSQL: set DATABASE_URL, e.g.\n"
             "  createdb -h 127.0.0.1 -U root qs_bench\n"
             "  DATABASE_URL=postgres://root@127.0.0.1:5432/qs_bench .venv/bin/python bench/report.py\n"
             f"(DATABASE_URL is {'unset' if not url else repr(url.split('://', 1)[0] + '://…')})"
         )
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
+    django_setup()
     from django.db import connection
 
     if connection.vendor != "postgresql":
         sys.exit(f"bench/report.py needs PostgreSQL, DATABASE_URL gives {connection.vendor}.")
 
 
-def migrate():
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
-
-
-def log(message):
-    print(message, flush=True)
-
-
 # ---- data --------------------------------------------------------------------------
 
-VILLAGE_FIRST = "张王李赵刘陈杨黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
 VILLAGE_SECOND = ["家庄", "家洼", "家屯", "官庄", "集", "楼", "店", "寨", "营", "庙", "坡", "岭", "河", "桥",
                   "湖", "沟", "园", "堡", "塘", "台", "峪", "湾", "埠", "坊", "铺", "圈", "口", "岗", "家埠", "家岭"]
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国兰志玉梅海春花红文斌宁波辉鹏飞云凤琴"
 COMPANY = ["农业合作社", "养殖场", "建材厂", "商贸有限公司", "家庭农场", "砖厂"]
-NUMERALS = "一二三四五六七八九十"
 CATEGORIES = ["contract_fee", "lease_fee", "loan", "occupied_funds", "construction", "other"]
 CATEGORY_WEIGHTS = [40, 25, 15, 8, 8, 4]
 KINDS = ["cash", "transfer", "in_kind", "debt_offset"]
@@ -187,8 +184,7 @@ class Ledger:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
 
     def person_name(self):
-        rng = self.rng
-        return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
+        return person_name(self.rng)
 
     # -- places, people, campaign (ORM: a few thousand rows) --
 
@@ -296,7 +292,6 @@ class Ledger:
         for i, village in enumerate(arrear_village):
             per_village.setdefault(village, []).append(i)
         first_cleared_today = {v: idx[0] for v, idx in per_village.items() if v in cleared_today}
-        last_us = days * DAY_US  # end of the last day, local midnight
         wo_rate = (self.n_repayments * 0.002) / max(1, self.n_arrears)
 
         for village in villages:
@@ -464,13 +459,10 @@ def wipe():
 
     from villages.models import Township
 
-    from core.models import User
-
-    foreign = list(Township.objects.exclude(code__startswith=BIG_CODE).values_list("code", flat=True)[:5])
-    foreign += list(User.objects.exclude(username="bench-recorder").values_list("username", flat=True)[:5])
-    if foreign:
-        sys.exit(f"refusing to wipe: this database holds data that is not the benchmark's ({foreign}). "
-                 "Use a dedicated database (createdb -h 127.0.0.1 -U root qs_bench).")
+    refuse_foreign_data(
+        townships=Township.objects.exclude(code__startswith=BIG_CODE), username="bench-recorder",
+        hint="Use a dedicated database (createdb -h 127.0.0.1 -U root qs_bench).",
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             "TRUNCATE reports_report, recovery_reversal, recovery_writeoff, recovery_repayment, recovery_arrear, "
@@ -562,29 +554,6 @@ def campaign_of(code):
 
 def last_day(campaign):
     return campaign.end_date
-
-
-def timed(fn, runs):
-    """A warm-up call, then ``runs`` timed calls: (last result, [seconds])."""
-    result = fn()
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t0)
-    return result, times
-
-
-def timed_pair(measured, floor, runs):
-    """Like ``timed`` for two functions, interleaved (a, b, a, b, ...), so that load from
-    other processes on the machine falls on both alike: ((result, [s]), (result, [s]))."""
-    results, times = [measured(), floor()], [[], []]
-    for _ in range(runs):
-        for index, fn in enumerate((measured, floor)):
-            t0 = time.perf_counter()
-            results[index] = fn()
-            times[index].append(time.perf_counter() - t0)
-    return (results[0], times[0]), (results[1], times[1])
 
 
 FLOOR_SQL = """
@@ -712,19 +681,6 @@ def renderers():
     return render_pdf, render_xlsx
 
 
-def peak_rss_kb():
-    """This process's peak resident set (VmHWM), in KiB.
-
-    Not ``ru_maxrss``: Linux carries the parent's high-water mark into a child across
-    fork/exec, so a child started by the (large) generating process would report the
-    parent's peak. VmHWM belongs to the process's own address space, fresh at exec."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-
 def only_build(mode):
     """Run in a fresh process: snapshot + PDF + Excel once (``mode`` "report"), or snapshot +
     the bare WeasyPrint table ("bare"), and print the peak RSS as JSON."""
@@ -752,25 +708,16 @@ def only_build(mode):
 
 
 def profile(label, fn, limit=25):
-    profiler = cProfile.Profile()
-    profiler.enable()
-    fn()
-    profiler.disable()
-    for order in ("tottime", "cumulative"):
-        stream = io.StringIO()
-        pstats.Stats(profiler, stream=stream).strip_dirs().sort_stats(order).print_stats(limit)
-        log(f"\n---- cProfile: {label}, by {order} ----")
-        log("\n".join(stream.getvalue().splitlines()[4:]))
+    listings = []
+    profiled(fn, label, listings, limit, strip_dirs=True)
+    for listing in listings:
+        log(f"\n{listing}")
 
 
 # ---- report ------------------------------------------------------------------------
 
-def fmt_s(times):
-    return f"{min(times):.3f} s (median {statistics.median(times):.3f})"
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argument_parser(__doc__)
     parser.add_argument("--villages", type=int, default=960)
     parser.add_argument("--arrears", type=int, default=200_000)
     parser.add_argument("--repayments", type=int, default=1_000_000)
@@ -871,12 +818,11 @@ def main():
     log("\n[e] peak memory: snapshot + PDF + Excel in a fresh process")
     builds = {}
     for mode, label in (("report", "snapshot + render_pdf + render_xlsx"), ("bare", "for comparison, snapshot + bare table PDF")):
-        proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--only-build", mode],
-                              capture_output=True, text=True, env=os.environ)
-        if proc.returncode != 0:
-            log(f"  the {mode} build process failed:\n{proc.stderr[-3000:]}")
+        try:
+            b = builds[mode] = run_child(__file__, "--only-build", mode)[0]
+        except ChildFailed as failed:
+            log(f"  the {mode} build process failed:\n{failed}")
             continue
-        b = builds[mode] = json.loads(proc.stdout.strip().splitlines()[-1])
         log(f"  {label}: peak RSS (VmHWM) {b['maxrss_kb'] / 1024:.0f} MB (after imports {b['after_setup_kb'] / 1024:.0f} MB, "
             f"after snapshot {b['after_snapshot_kb'] / 1024:.0f} MB, after PDF {b['after_pdf_kb'] / 1024:.0f} MB); "
             f"{b['seconds']:.1f} s in a cold process" + ("" if b["renderers"] else " (no renderers: snapshot only)"))
@@ -908,10 +854,9 @@ def main():
     row("queries", f"{q_big} ({len(floor)} vil.)", f"{q_small} ({len(small_snapshot.villages) + len(small_snapshot.unranked)} vil.)",
         "-", "same for any number of villages", q_big == q_small)
 
-    widths = [max(len(str(r[i])) for r in rows + [("measure", "measured", "floor", "ratio", "target", "result")]) for i in range(6)]
-    log("\n" + "  ".join(h.ljust(w) for h, w in zip(("measure", "measured", "floor", "ratio", "target", "result"), widths)))
-    for r in rows:
-        log("  ".join(str(c).ljust(w) for c, w in zip(r, widths)))
+    log("")
+    for line in table_lines(("measure", "measured", "floor", "ratio", "target", "result"), rows):
+        log(line)
     misses = [r[0] for r in rows if r[5] == "MISS"]
     if generated:
         log(f"\ndata generation: {generated['seconds']:.1f} s")

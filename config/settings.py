@@ -3,25 +3,57 @@
 With nothing set, the product runs embedded: SQLite in ``var/`` and a Celery broker in
 files under ``var/celery``, so ``scripts/start`` works on a bare machine. ``DATABASE_URL``
 switches to PostgreSQL, ``REDIS_URL`` to Redis (broker and cache).
+
+A value that cannot be read (``DEBUG=ture``, ``IMPORT_MAX_BYTES=10MB``) raises
+``ImproperlyConfigured`` naming the variable; it is never quietly taken for a default.
+Importing this module creates nothing on disk: the folders under ``VAR_DIR`` are made by
+the processes that need them (``config/folders.py``).
 """
 
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 
+TRUE_VALUES = ("1", "true", "yes", "on")
+FALSE_VALUES = ("0", "false", "no", "off")
 
-def env_bool(name, default=False):
-    value = os.environ.get(name)
-    if value is None:
+
+def env_bool(name: str, default: bool = False) -> bool:
+    """``name`` as a boolean; unset or empty gives ``default``, anything unknown is an error."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value in TRUE_VALUES:
+        return True
+    if value in FALSE_VALUES:
+        return False
+    accepted = ", ".join(TRUE_VALUES + FALSE_VALUES)
+    raise ImproperlyConfigured(
+        f"环境变量 {name}={os.environ[name]!r} 不是布尔值，可用：{accepted}。 / "
+        f"{name}={os.environ[name]!r} is not a boolean; use one of: {accepted}."
+    )
 
 
-def env_list(name, default):
+def env_int(name: str, default: int) -> int:
+    """``name`` as a positive integer; unset or empty gives ``default``, anything else is an error."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    number = int(value) if value.isdigit() else 0
+    if number <= 0:
+        raise ImproperlyConfigured(
+            f"环境变量 {name}={os.environ[name]!r} 不是正整数（字节数，例如 10485760）。 / "
+            f"{name}={os.environ[name]!r} is not a positive integer (a number of bytes, e.g. 10485760)."
+        )
+    return number
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     return [item.strip() for item in value.split(",") if item.strip()] if value else default
 
@@ -31,7 +63,10 @@ SECRET_KEY = os.environ.get("SECRET_KEY") or (
     "insecure-embedded-key-change-me" if DEBUG or "DATABASE_URL" not in os.environ else ""
 )
 if not SECRET_KEY:
-    raise RuntimeError("请设置环境变量 SECRET_KEY（生产环境必须设置）。")
+    raise ImproperlyConfigured(
+        "请设置环境变量 SECRET_KEY（设置了 DATABASE_URL 时必须设置，除非 DEBUG=1）。 / "
+        "Set SECRET_KEY: it is required whenever DATABASE_URL is set (unless DEBUG=1)."
+    )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -84,7 +119,6 @@ TEMPLATES = [
     },
 ]
 
-VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}", conn_max_age=60
@@ -116,8 +150,7 @@ USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = VAR_DIR / "staticfiles"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STATIC_ROOT = VAR_DIR / "staticfiles"  # made by collectstatic
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -131,11 +164,11 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
 else:
-    # A file cache, so the web server sees the import progress the worker writes.
+    # A file cache, so the web server sees the import progress the worker writes
+    # (the cache makes its folder on the first write).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}}
+    # The Celery app makes these folders when it is first configured (config/celery.py).
     _celery_dir = VAR_DIR / "celery"
-    for _sub in ("queue", "processed", "control"):
-        (_celery_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_celery_dir / "queue"),
@@ -154,10 +187,10 @@ CELERY_BEAT_SCHEDULE = {
     # Unpaid contract fees past their due date become arrears (idempotent), hourly.
     "contract-fees-to-arrears": {"task": "contracts.fees_to_arrears", "schedule": 3600.0},
 }
-CONTRACT_ATTACHMENT_MAX_BYTES = int(os.environ.get("CONTRACT_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
+CONTRACT_ATTACHMENT_MAX_BYTES = env_int("CONTRACT_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 # Ledger imports: the largest file accepted, and the most it may expand to when unzipped.
-IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 10 * 1024 * 1024))
-IMPORT_MAX_EXPANDED_BYTES = int(os.environ.get("IMPORT_MAX_EXPANDED_BYTES", 300 * 1024 * 1024))
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+IMPORT_MAX_EXPANDED_BYTES = env_int("IMPORT_MAX_EXPANDED_BYTES", 300 * 1024 * 1024)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"

@@ -1,16 +1,22 @@
 """Test settings: the base settings, faster hashing, files in a temporary folder.
 
 ``DATABASE_URL`` and ``REDIS_URL`` still apply, so the same suite runs on SQLite and on
-PostgreSQL.
+PostgreSQL. The tests write nothing under the checkout's ``var/``: ``VAR_DIR`` is a
+temporary folder of this run's (set before the base settings read it).
 """
 
+import os
 import tempfile
 from pathlib import Path
 
-from .settings import *  # noqa: F401,F403
+os.environ["VAR_DIR"] = tempfile.mkdtemp(prefix="qingshou-var-")
+
+from .settings import *  # noqa: E402,F401,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="qingshou-media-"))
+# WhiteNoise warns about a missing STATIC_ROOT outside DEBUG; collectstatic is not run here.
+STATIC_ROOT.mkdir(exist_ok=True)  # noqa: F405
 DEBUG = False
 
 # Tasks queued by views run in the test's own process; the test that needs a real

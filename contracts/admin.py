@@ -3,23 +3,15 @@ product's pages, through the services and their rules (one step at a time, histo
 
 from django.contrib import admin
 
-from recovery.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin, ReadOnlyInline
 
 from .models import Contract, ContractAttachment, ContractFeePayment, ContractFinding, ContractStatusChange
 
 
-class StatusChangeInline(admin.TabularInline):
+class StatusChangeInline(ReadOnlyInline):
     model = ContractStatusChange
     fields = ("changed_at", "from_status", "to_status", "note", "changed_by")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Contract)

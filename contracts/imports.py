@@ -16,6 +16,9 @@ Matching, the same on preview and on import:
 from collections import defaultdict
 from decimal import Decimal
 
+from core.exports import MONEY_FORMAT
+from core.money import fmt_yuan
+from core.validators import mask_national_id
 from imports.cells import (
     YUAN,
     CellError,
@@ -31,8 +34,6 @@ from imports.cells import (
     parse_national_id,
     parse_text,
 )
-from core.money import fmt_yuan
-from core.validators import mask_national_id
 from imports.headers import Vocabulary
 from imports.ledgers import LedgerKind, Plan, RowReader, TemplateColumn, preview_table, village_names
 from recovery.choices import DebtorKind
@@ -180,7 +181,7 @@ class ContractsLedger(LedgerKind):
         TemplateColumn("合同类别", "机动地", 12, "可填：" + "、".join(ContractCategory.labels)),
         TemplateColumn("标的", "南洼机动地", 20, "承包的地块或资产。"),
         TemplateColumn("面积", 3.5, 10, "单位：亩，最多两位小数；资产类可不填。", "0.00"),
-        TemplateColumn("年承包费", 1750, 14, "单位：元。表头写成“年承包费（万元）”时按万元。", "#,##0.00"),
+        TemplateColumn("年承包费", 1750, 14, "单位：元。表头写成“年承包费（万元）”时按万元。", MONEY_FORMAT),
         TemplateColumn("起始日期", "2019-01-01", 12, "如 2019-1-1、2019.1.1、2019年1月1日。"),
         TemplateColumn("终止日期", "2028-12-31", 12, "不能早于起始日期。"),
         TemplateColumn("合同形式", "书面合同", 10, "可填：" + "、".join(ContractForm.labels)),

@@ -255,7 +255,7 @@ def fee_payment_create(
         )
 
 
-def contract_fees_to_arrears(*, today: date | None = None) -> list[Arrear]:
+def fee_arrears_create(*, today: date | None = None) -> list[Arrear]:
     """Every unpaid annual fee past its due date becomes an Arrear (承包费) of the contract's
     counterparty, once per contract and year, in the campaign running in that township.
     Safe to run twice or concurrently (unique per contract-year). Returns the new arrears."""

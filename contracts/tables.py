@@ -1,8 +1,7 @@
 import django_tables2 as tables
 from django.utils.html import format_html
 
-from core.money import to_money
-from core.tables import BaseTable, LinkedColumn, MoneyColumn
+from core.tables import BaseTable, MoneyColumn
 
 from .models import Contract
 
@@ -26,7 +25,7 @@ class AreaColumn(tables.Column):
 
 
 class ContractTable(BaseTable):
-    number = LinkedColumn(verbose_name="合同编号")
+    number = tables.Column(verbose_name="合同编号", linkify=True)
     village = tables.Column(verbose_name="村居", order_by=("village__order", "village__code"))
     counterparty_name = tables.Column(verbose_name="承包方")
     category = tables.Column(verbose_name="类别")
@@ -59,6 +58,3 @@ class ContractTable(BaseTable):
 
     def value_democratic_procedure(self, value):
         return "是" if value else "否"
-
-    def value_fees_outstanding(self, value):
-        return to_money(value)

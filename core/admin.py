@@ -4,6 +4,30 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from .models import User
 
 
+class ReadOnlyMixin:
+    """No add, change or delete in the admin: what is recorded goes through the product's
+    pages and their services (rules, history), so the admin only shows it."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """The base of every read-only model admin (ledger, reports, contracts, imports)."""
+
+
+class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
+    """A read-only table of related rows inside a read-only admin page."""
+
+    extra = 0
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     list_display = ("username", "display_name", "township", "village", "is_active")

@@ -17,6 +17,18 @@ from openpyxl.utils import get_column_letter
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY_FORMAT = "#,##0.00"
 RATIO_FORMAT = "0.00%"
+DATE_FORMAT = "yyyy-mm-dd"
+
+# The one header style of every workbook the product writes (exports, the battle report,
+# import templates): bold on light blue, centred and wrapped.
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+def header_style(cell):
+    """Give ``cell`` the header style."""
+    cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, HEADER_ALIGNMENT
 
 
 class Ratio(Decimal):
@@ -69,9 +81,7 @@ def write_sheet(sheet, rows):
         for col_index, value in enumerate(row, start=1):
             cell = sheet.cell(row=row_index, column=col_index, value=_cell_value(value))
             if row_index == 1:
-                cell.font = Font(bold=True)
-                cell.fill = PatternFill("solid", fgColor="DDEBF7")
-                cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+                header_style(cell)
             elif isinstance(value, Ratio):
                 cell.number_format = RATIO_FORMAT
             elif isinstance(value, Decimal):
@@ -79,7 +89,7 @@ def write_sheet(sheet, rows):
             elif isinstance(value, datetime):
                 cell.number_format = "yyyy-mm-dd hh:mm:ss"
             elif isinstance(value, date):
-                cell.number_format = "yyyy-mm-dd"
+                cell.number_format = DATE_FORMAT
             text = str(cell.value)
             width = sum(2 if ord(ch) > 255 else 1 for ch in text) + 2
             widths[col_index] = min(max(widths.get(col_index, 6), width), 50)

@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from .cells import CellError, _compact, is_blank
 from .headers import EXACT
 
+
 @dataclass
 class Problem:
     """One thing wrong, where it is. ``row`` is the Excel row number (1-based), ``column``

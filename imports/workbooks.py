@@ -9,6 +9,8 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from core.exports import header_style
+
 from .ledgers import LedgerKind, Problem
 from .reading import UNREADABLE_SHEET, open_workbook
 
@@ -86,8 +88,6 @@ def _copy_rows(sheet, target, by_row):
 # ---- the template ------------------------------------------------------------------------
 
 TITLE_FONT = Font(size=14, bold=True)
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 EXAMPLE_FONT = Font(italic=True, color="808080")
 
 
@@ -110,7 +110,7 @@ def template_workbook(kind: LedgerKind) -> Workbook:
     for index, column in enumerate(kind.columns, start=1):
         star = "*" if column.header in kind.required else ""
         header = sheet.cell(3, index, star + column.header)
-        header.font, header.fill = HEADER_FONT, HEADER_FILL
+        header_style(header)
         if column.note:
             header.comment = Comment(column.note, COMMENT_AUTHOR)
         example = sheet.cell(4, index, column.example)

@@ -3,6 +3,8 @@ admin: it is entered on the product's pages, through the services and their rule
 
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
+
 from .models import Arrear, Campaign, Debtor, Repayment, Reversal, WriteOff
 
 
@@ -10,17 +12,6 @@ from .models import Arrear, Campaign, Debtor, Repayment, Reversal, WriteOff
 class CampaignAdmin(admin.ModelAdmin):
     list_display = ("name", "township", "start_date", "end_date", "target_ratio", "cutoff_time", "is_active")
     list_filter = ("township", "is_active")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Debtor)

@@ -37,7 +37,7 @@ from contracts.models import Contract, ContractFeePayment, ContractFinding
 from contracts.services import (
     contract_advance,
     contract_create,
-    contract_fees_to_arrears,
+    fee_arrears_create,
     fee_payment_create,
     finding_add,
     finding_resolve,
@@ -998,7 +998,7 @@ class _Generator:
         level = quiet.level
         quiet.setLevel(logging.WARNING)  # one INFO line per arrear is too much for the console
         try:
-            contract_fees_to_arrears(today=self.today)
+            fee_arrears_create(today=self.today)
         finally:
             quiet.setLevel(level)
 

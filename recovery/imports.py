@@ -21,6 +21,9 @@ Matching, the same on preview and on import:
 
 from collections import Counter, defaultdict
 
+from core.exports import MONEY_FORMAT
+from core.money import fmt_yuan
+from core.validators import mask_national_id
 from imports.cells import (
     YUAN,
     parse_amount,
@@ -32,8 +35,6 @@ from imports.cells import (
     parse_phone,
     parse_text,
 )
-from core.money import fmt_yuan
-from core.validators import mask_national_id
 from imports.headers import Vocabulary
 from imports.ledgers import LedgerKind, Plan, RowReader, TemplateColumn, preview_table, village_names
 
@@ -42,8 +43,8 @@ from .models import Arrear, Debtor, Repayment
 from .services import (
     LEDGER_DEBTOR_FIELDS,
     ledger_arrears_create,
+    ledger_debtor_numbers_fill,
     ledger_debtors_create,
-    ledger_debtors_fill_numbers,
     ledger_repayments_create,
 )
 
@@ -234,8 +235,8 @@ class ArrearsLedger(LedgerKind):
         TemplateColumn("类别", "承包费", 12, "可填：" + "、".join(ArrearCategory.labels)),
         TemplateColumn("说明", "2019 年度东洼地块承包费", 24),
         TemplateColumn("发生日期", "2019-05-13", 12, "如 2019-5-13、2019.5.13、2019年5月13日。"),
-        TemplateColumn("欠款金额", 12345.5, 14, "单位：元。表头写成“欠款金额（万元）”时按万元。", "#,##0.00"),
-        TemplateColumn("尚欠金额", 10000, 14, "可不填；已还过一部分的，填现在还欠的金额。", "#,##0.00"),
+        TemplateColumn("欠款金额", 12345.5, 14, "单位：元。表头写成“欠款金额（万元）”时按万元。", MONEY_FORMAT),
+        TemplateColumn("尚欠金额", 10000, 14, "可不填；已还过一部分的，填现在还欠的金额。", MONEY_FORMAT),
     )
 
     def parse_row(self, cells, *, units, memo=None):
@@ -352,7 +353,7 @@ class ArrearsLedger(LedgerKind):
             created_by=user, import_batch=batch,
         )
         new_pks = dict(zip(matcher.new_rows, pks))
-        ledger_debtors_fill_numbers(numbers=matcher.numbers_to_fill, updated_by=user)
+        ledger_debtor_numbers_fill(numbers=matcher.numbers_to_fill, updated_by=user)
         arrears = (
             {
                 "village_id": row.village_id, "debtor_id": ref if isinstance(ref, int) else new_pks[ref],
@@ -395,7 +396,7 @@ class RepaymentsLedger(LedgerKind):
         TemplateColumn("姓名", "张三", 12, "须是本村已登记的欠款人。"),
         TemplateColumn("身份证号", "370102198001011237", 22, "本村有同名欠款人时必填；请保持“文本”格式。", "@"),
         TemplateColumn("类别", "承包费", 12, "欠款人有多笔未结清欠款时必填，用来确定还的是哪一笔。可填：" + "、".join(ArrearCategory.labels)),
-        TemplateColumn("还款金额", 3000, 14, "单位：元。", "#,##0.00"),
+        TemplateColumn("还款金额", 3000, 14, "单位：元。", MONEY_FORMAT),
         TemplateColumn("收款日期", "2026-11-20", 12, "如 2026-11-20、2026.11.20、2026年11月20日。"),
         TemplateColumn("还款方式", "现金", 10, "可填：" + "、".join(RepaymentKind.labels)),
         TemplateColumn("收据号", "NO.0012345", 14, "有收据的请填写，用来避免重复登记。", "@"),

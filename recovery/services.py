@@ -377,7 +377,7 @@ def _checked_villages(ids, user, campaign=None):
     return villages
 
 
-def ledger_debtors_fill_numbers(*, numbers: dict[int, tuple[str, str]], updated_by: User) -> list[Debtor]:
+def ledger_debtor_numbers_fill(*, numbers: dict[int, tuple[str, str]], updated_by: User) -> list[Debtor]:
     """``numbers``: debtor pk -> ("national_id" or "credit_code", number), for debtors
     registered without one that a ledger now names. Only a blank number is filled; one filled
     meanwhile by someone else must be the same, or nothing is written."""

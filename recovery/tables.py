@@ -2,7 +2,7 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 
-from core.tables import BaseTable, LinkedColumn, MoneyColumn
+from core.tables import BaseTable, MoneyColumn
 from core.validators import mask_national_id, mask_phone
 
 from .models import Arrear, Debtor, Repayment, arrear_status
@@ -13,7 +13,7 @@ def status_badge(status):
 
 
 class DebtorTable(BaseTable):
-    name = LinkedColumn(verbose_name="姓名/名称")
+    name = tables.Column(verbose_name="姓名/名称", linkify=True)
     kind = tables.Column(verbose_name="类型")
     village = tables.Column(verbose_name="村居", order_by=("village__order", "village__code"))
     id_number = tables.Column(verbose_name="证件号（脱敏）", empty_values=(), orderable=False)
@@ -52,7 +52,7 @@ class DebtorTable(BaseTable):
 
 
 class ArrearTable(BaseTable):
-    debtor = tables.Column(verbose_name="欠款人", linkify=lambda record: record.debtor.get_absolute_url(), order_by=("debtor__name",))
+    debtor = tables.Column(verbose_name="欠款人", linkify=True, order_by=("debtor__name",))
     village = tables.Column(verbose_name="村居", order_by=("village__order", "village__code"))
     category = tables.Column(verbose_name="类别")
     description = tables.Column(verbose_name="说明")
@@ -79,7 +79,7 @@ class ArrearTable(BaseTable):
 class RepaymentTable(BaseTable):
     recorded_at = tables.DateTimeColumn(verbose_name="录入时间", format="Y-m-d H:i")
     village = tables.Column(verbose_name="村居", accessor="arrear__village", order_by=("arrear__village__code",))
-    debtor = tables.Column(verbose_name="欠款人", accessor="arrear__debtor", linkify=lambda record: record.arrear.debtor.get_absolute_url(), order_by=("arrear__debtor__name",))
+    debtor = tables.Column(verbose_name="欠款人", accessor="arrear__debtor", linkify=True, order_by=("arrear__debtor__name",))
     category = tables.Column(verbose_name="类别", accessor="arrear__category")
     amount = MoneyColumn(verbose_name="金额")
     kind = tables.Column(verbose_name="方式")
@@ -120,7 +120,4 @@ class RepaymentTable(BaseTable):
     def value_reversal(self, record):
         reversal = getattr(record, "reversal", None)
         return f"已冲正：{reversal.reason}" if reversal is not None else ""
-
-    def value_amount(self, value):
-        return value
 

@@ -129,7 +129,7 @@ def report_rebuild_request(*, report: Report, reason: str, requested_by: User) -
     transaction.on_commit(lambda: rebuild_report_task.delay(*args))
 
 
-def reports_build_due(*, now: datetime | None = None) -> list[Report]:
+def due_reports_build(*, now: datetime | None = None) -> list[Report]:
     """Every report that is due and missing, for every active campaign: today's once its
     cut-off has passed, and any earlier day the scheduler missed. Returns the new ones."""
     now = now or timezone.now()

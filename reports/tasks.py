@@ -4,9 +4,9 @@ from celery import shared_task
 @shared_task(name="reports.build_due")
 def build_due_reports():
     """Runs every minute from beat: builds whatever report is due (idempotent)."""
-    from .services import reports_build_due
+    from .services import due_reports_build
 
-    return [report.pk for report in reports_build_due()]
+    return [report.pk for report in due_reports_build()]
 
 
 @shared_task(name="reports.rebuild")

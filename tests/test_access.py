@@ -3,23 +3,45 @@
 The table below must name every URL pattern of the project (admin aside); a new URL
 without a row fails ``test_it_covers_every_url_pattern``, so access rules are decided,
 not forgotten.
+
+The places, users and ledger the rows need (a rendered battle report, a checked upload, a
+contract with a scan) are built once for the module, in a transaction rolled back when the
+module ends; each test runs in a savepoint of it, so what one row's POST changes (a finding
+resolved, an upload discarded) is undone before the next row.
 """
 
+import sys
 from datetime import date
+from decimal import Decimal
 from io import BytesIO
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-
-from contracts.choices import AttachmentKind, ContractCategory, ContractForm, FindingKind
 from openpyxl import Workbook
 
+from contracts.choices import AttachmentKind, ContractCategory, ContractForm, FindingKind
 from contracts.services import attachment_add, contract_create, finding_add
 from imports.services import import_batch_create, import_batch_validate
 from reports.services import report_build
 from tests.contracts import tiny_png
-from tests.factories import ArrearFactory, pay
+from tests.factories import (
+    ArrearFactory,
+    CampaignFactory,
+    DebtorFactory,
+    TownshipFactory,
+    VillageFactory,
+    WorkAreaFactory,
+    ZoneFactory,
+    cadre_of,
+    leader_of,
+    pay,
+    staff_of,
+    superuser,
+)
+
+pytestmark = pytest.mark.django_db
 
 ROLES = ["anonymous", "staff", "other_staff", "leader", "cadre_own", "cadre_other", "admin"]
 
@@ -103,9 +125,28 @@ def test_it_covers_every_url_pattern():
     assert TABLE.keys() - names == set(), "these rows name URLs that no longer exist"
 
 
-@pytest.fixture
-def ledger(arrear, staff_user, village_a, campaign):
+def _build_world():
+    """The conftest's township (兰山街道: 东岭村, 西河村), the other township (河东街道), one user
+    per role, and a ledger with one of everything a URL row needs, in 东岭村."""
+    township = TownshipFactory(code="LS", name="兰山街道")
+    zone = ZoneFactory(township=township, code="S", name="南片区")
+    village_a = VillageFactory(work_area=WorkAreaFactory(zone=zone, code="1", name="第一工作区"), code="LS-001", name="东岭村")
+    village_b = VillageFactory(work_area=WorkAreaFactory(zone=zone, code="2", name="第二工作区"), code="LS-002", name="西河村")
+    other_township = TownshipFactory(code="HD", name="河东街道")
+    users = {
+        "anonymous": None,
+        "staff": staff_of(township, username="staff", display_name="经管员小王"),
+        "other_staff": staff_of(other_township, username="other_staff", display_name="河东经管员"),
+        "leader": leader_of(township, username="leader", display_name="李主任"),
+        "cadre_own": cadre_of(village_a, username="cadre_a", display_name="东岭村书记"),
+        "cadre_other": cadre_of(village_b, username="cadre_b", display_name="西河村书记"),
+        "admin": superuser(username="superadmin", display_name="系统管理员"),
+    }
+    staff_user = users["staff"]
+    campaign = CampaignFactory(township=township, name="2025年清收清欠攻坚行动")
+    arrear = ArrearFactory(debtor=DebtorFactory(village=village_a, name="张三"), campaign=campaign, principal=Decimal("1000.00"))
     repayment = pay(arrear, "100.00", staff_user)
+    # Rendered once (PDF and Excel): reports:report_pdf and reports:report_xlsx serve the files.
     report, _ = report_build(campaign=campaign, day=campaign.start_date)
     contract = contract_create(
         village=village_a, created_by=staff_user, number="DL-2025-001", counterparty_name="张三",
@@ -118,10 +159,11 @@ def ledger(arrear, staff_user, village_a, campaign):
         uploaded_file=SimpleUploadedFile("合同扫描.png", tiny_png(), content_type="image/png"),
     )
     import_batch = _invalid_import(staff_user, campaign)
-    return {
+    ledger = {
         "village": village_a, "debtor": arrear.debtor, "arrear": arrear, "repayment": repayment, "report": report,
         "contract": contract, "finding": finding, "attachment": attachment, "import_batch": import_batch,
     }
+    return {"ledger": ledger, "users": users, "village_b": village_b}
 
 
 def _invalid_import(user, campaign):
@@ -138,12 +180,34 @@ def _invalid_import(user, campaign):
     return import_batch_validate(batch_id=batch.pk)
 
 
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """``_build_world()`` once for the module, inside a transaction that is rolled back at
+    its end; every test's own ``db`` transaction is a savepoint inside it."""
+    with django_db_blocker.unblock():
+        module_transaction = transaction.atomic()
+        module_transaction.__enter__()
+        try:
+            built = _build_world()
+        except BaseException:
+            module_transaction.__exit__(*sys.exc_info())
+            raise
+    try:
+        yield built
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            module_transaction.__exit__(None, None, None)
+
+
 @pytest.fixture
-def users(staff_user, other_staff_user, leader_user, cadre_user, other_cadre_user, superadmin):
-    return {
-        "anonymous": None, "staff": staff_user, "other_staff": other_staff_user, "leader": leader_user,
-        "cadre_own": cadre_user, "cadre_other": other_cadre_user, "admin": superadmin,
-    }
+def ledger(world):
+    return world["ledger"]
+
+
+@pytest.fixture
+def users(world):
+    return world["users"]
 
 
 @pytest.mark.parametrize("name", sorted(TABLE))
@@ -163,23 +227,23 @@ def test_it_gives_each_role_the_expected_status(client, ledger, users, name):
 
 
 @pytest.mark.parametrize("name", ["recovery:debtor_list", "recovery:arrear_list", "recovery:repayment_list", "contracts:contract_list"])
-def test_it_refuses_another_villages_list_and_export_to_a_cadre(client, ledger, other_cadre_user, name):
-    client.force_login(other_cadre_user)
+def test_it_refuses_another_villages_list_and_export_to_a_cadre(client, ledger, users, name):
+    client.force_login(users["cadre_other"])
     village = ledger["village"].pk
     assert client.get(reverse(name), {"village": village}).status_code == 404
     assert client.get(reverse(name), {"village": village, "_export": "xlsx"}).status_code == 404
 
 
-def test_it_never_lists_another_villages_debtors_to_a_cadre(client, ledger, other_cadre_user, village_b):
-    ArrearFactory(debtor__village=village_b, debtor__name="西河欠款人", campaign=ledger["arrear"].campaign)
-    client.force_login(other_cadre_user)
+def test_it_never_lists_another_villages_debtors_to_a_cadre(client, world, ledger, users):
+    ArrearFactory(debtor__village=world["village_b"], debtor__name="西河欠款人", campaign=ledger["arrear"].campaign)
+    client.force_login(users["cadre_other"])
     page = client.get(reverse("recovery:debtor_list")).content.decode()
     assert "西河欠款人" in page
     assert ledger["debtor"].name not in page
 
 
-def test_it_keeps_the_admin_for_administrators(client, staff_user, superadmin):
-    client.force_login(staff_user)
+def test_it_keeps_the_admin_for_administrators(client, users):
+    client.force_login(users["staff"])
     assert client.get("/admin/").status_code == 302
-    client.force_login(superadmin)
+    client.force_login(users["admin"])
     assert client.get("/admin/").status_code == 200

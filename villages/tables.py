@@ -1,5 +1,4 @@
 import django_tables2 as tables
-from django.utils.html import format_html
 
 from core.exports import Ratio
 from core.money import fmt_percent, ratio
@@ -8,9 +7,14 @@ from core.tables import BaseTable, MoneyColumn, RatioColumn
 from .models import Village
 
 
+def village_url(record, table):
+    return record.get_absolute_url() if record.pk in table.full_access_ids else None
+
+
 class VillageTable(BaseTable):
     code = tables.Column(verbose_name="编码")
-    name = tables.Column(verbose_name="村居")
+    # A link for the villages the user may open (full_access_ids), plain text for the others.
+    name = tables.Column(verbose_name="村居", linkify=village_url)
     zone = tables.Column(verbose_name="片区", accessor="work_area__zone", order_by=("work_area__zone__order", "work_area__zone__code"))
     work_area = tables.Column(verbose_name="工作区", order_by=("work_area__order", "work_area__code"))
     baseline = MoneyColumn(verbose_name="欠款总额")
@@ -26,14 +30,6 @@ class VillageTable(BaseTable):
     def __init__(self, *args, full_access_ids=(), **kwargs):
         self.full_access_ids = set(full_access_ids)
         super().__init__(*args, **kwargs)
-
-    def render_name(self, record, value):
-        if record.pk in self.full_access_ids:
-            return format_html('<a href="{}">{}</a>', record.get_absolute_url(), value)
-        return value
-
-    def value_name(self, value):
-        return value
 
     def render_ratio(self, record):
         return fmt_percent(ratio(record.recovered, record.baseline))

@@ -19,16 +19,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from core.exports import MONEY_FORMAT, RATIO_FORMAT, neutralise
+from core.exports import DATE_FORMAT, MONEY_FORMAT, RATIO_FORMAT, header_style, neutralise
 from core.money import WAN
 
-DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 INT_FORMAT = "0"
 
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=True)
 CENTER = Alignment(horizontal="center")
 LIGHT_FILLS = {
     "red": PatternFill("solid", fgColor="FDE2E1"),
@@ -93,9 +89,7 @@ def _table_sheet(workbook, snapshot, title, columns, rows):
     for index, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
         cell = sheet.cell(row=1, column=index, value=column.header)
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = HEADER_ALIGNMENT
+        header_style(cell)
     for row_index, row in enumerate(rows, start=2):
         for col_index, column in enumerate(columns, start=1):
             if column.kind == "light":
@@ -244,9 +238,7 @@ def _overview_sheet(workbook, snapshot):
     for index, (header, width) in enumerate((("项目", 32), ("数值", 22), ("万元", 14)), start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
         cell = sheet.cell(row=1, column=index, value=header)
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = HEADER_ALIGNMENT
+        header_style(cell)
     for row_index, (label, value, kind) in enumerate(rows, start=2):
         sheet.cell(row=row_index, column=1, value=label)
         cell = sheet.cell(row=row_index, column=2, value=_local(_check_number(kind, value)))

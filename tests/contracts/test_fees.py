@@ -1,4 +1,4 @@
-"""Unpaid annual contract fees become debts (contracts/services.py: contract_fees_to_arrears,
+"""Unpaid annual contract fees become debts (contracts/services.py: fee_arrears_create,
 run hourly by the Celery task ``contracts.fees_to_arrears``): once per contract-year, only
 after the due date, only what is unpaid, into the campaign running in the township, and from
 there into the battle report like any other debt.
@@ -21,7 +21,7 @@ from contracts.services import (
     _due_date,
     contract_advance,
     contract_create,
-    contract_fees_to_arrears,
+    fee_arrears_create,
     fee_payment_create,
 )
 from contracts.tasks import fees_to_arrears
@@ -91,7 +91,7 @@ def test_an_unpaid_fee_past_its_due_date_becomes_exactly_one_arrear(contract, st
     pay_fee(contract, staff_user, 2023, "1000.00")
     pay_fee(contract, staff_user, 2024, "1000.00")
 
-    [arrear] = contract_fees_to_arrears(today=TODAY)
+    [arrear] = fee_arrears_create(today=TODAY)
 
     arrear.refresh_from_db()
     assert arrear.category == ArrearCategory.CONTRACT_FEE
@@ -103,13 +103,13 @@ def test_an_unpaid_fee_past_its_due_date_becomes_exactly_one_arrear(contract, st
     assert arrear.created_at == NOW
     assert arrear.description == "合同 DL-2023-001 2025 年度承包费逾期未缴"
 
-    assert contract_fees_to_arrears(today=TODAY) == []
-    assert contract_fees_to_arrears(today=date(2025, 7, 15)) == []
+    assert fee_arrears_create(today=TODAY) == []
+    assert fee_arrears_create(today=date(2025, 7, 15)) == []
     assert Arrear.objects.count() == 1
 
 
 def test_each_unpaid_year_becomes_its_own_arrear(contract, campaign):
-    created = contract_fees_to_arrears(today=TODAY)
+    created = fee_arrears_create(today=TODAY)
 
     assert len(created) == 3
     assert arrears_of(contract) == [
@@ -117,7 +117,7 @@ def test_each_unpaid_year_becomes_its_own_arrear(contract, campaign):
         (2024, Decimal("1000.00"), Decimal("1000.00"), date(2024, 3, 1)),
         (2025, Decimal("1000.00"), Decimal("1000.00"), date(2025, 3, 1)),
     ]
-    assert contract_fees_to_arrears(today=TODAY) == []
+    assert fee_arrears_create(today=TODAY) == []
 
 
 def test_nothing_is_due_on_the_due_date_itself(village_a, staff_user, debtor_wang, campaign):
@@ -125,8 +125,8 @@ def test_nothing_is_due_on_the_due_date_itself(village_a, staff_user, debtor_wan
     pay_fee(contract, staff_user, 2023, "1000.00")
     pay_fee(contract, staff_user, 2024, "1000.00")
 
-    assert contract_fees_to_arrears(today=TODAY) == []
-    assert contract_fees_to_arrears(today=date(2025, 6, 29)) == []
+    assert fee_arrears_create(today=TODAY) == []
+    assert fee_arrears_create(today=date(2025, 6, 29)) == []
     assert not Arrear.objects.exists()
 
 
@@ -135,8 +135,8 @@ def test_the_day_after_the_due_date_the_fee_is_an_arrear(village_a, staff_user, 
     pay_fee(contract, staff_user, 2023, "1000.00")
     pay_fee(contract, staff_user, 2024, "1000.00")
 
-    assert contract_fees_to_arrears(today=date(2025, 6, 29)) == []
-    [arrear] = contract_fees_to_arrears(today=TODAY)
+    assert fee_arrears_create(today=date(2025, 6, 29)) == []
+    [arrear] = fee_arrears_create(today=TODAY)
 
     assert (arrear.contract_year, arrear.incurred_on) == (2025, date(2025, 6, 29))
 
@@ -147,7 +147,7 @@ def test_a_partly_paid_year_becomes_an_arrear_of_the_remainder(contract, staff_u
     pay_fee(contract, staff_user, 2025, "150.00")
     pay_fee(contract, staff_user, 2025, "250.00")
 
-    [arrear] = contract_fees_to_arrears(today=TODAY)
+    [arrear] = fee_arrears_create(today=TODAY)
 
     assert (arrear.contract_year, arrear.principal, arrear.outstanding) == (2025, Decimal("600.00"), Decimal("600.00"))
 
@@ -158,7 +158,7 @@ def test_a_year_paid_in_part_with_cents_becomes_an_arrear_of_the_remainder(contr
     pay_fee(contract, staff_user, 2025, "250.00")
     pay_fee(contract, staff_user, 2025, "149.99")
 
-    created = contract_fees_to_arrears(today=TODAY)
+    created = fee_arrears_create(today=TODAY)
 
     assert [(a.contract_year, a.principal) for a in created] == [(2025, Decimal("600.01"))]
 
@@ -168,7 +168,7 @@ def test_a_fully_paid_year_becomes_nothing(contract, staff_user, campaign):
         pay_fee(contract, staff_user, year, "400.00")
         pay_fee(contract, staff_user, year, "600.00")
 
-    assert contract_fees_to_arrears(today=TODAY) == []
+    assert fee_arrears_create(today=TODAY) == []
     assert not Arrear.objects.exists()
 
 
@@ -180,7 +180,7 @@ def test_a_contract_without_a_debtor_gets_one_from_the_counterparty_name(village
     pay_fee(contract, staff_user, 2023, "1000.00")
     debtors_before = Debtor.objects.count()
 
-    created = contract_fees_to_arrears(today=TODAY)
+    created = fee_arrears_create(today=TODAY)
 
     contract.refresh_from_db()
     debtor = contract.debtor
@@ -191,7 +191,7 @@ def test_a_contract_without_a_debtor_gets_one_from_the_counterparty_name(village
     assert [a.contract_year for a in created] == [2024, 2025]
     assert {a.debtor_id for a in Arrear.objects.all()} == {debtor.pk}
 
-    assert contract_fees_to_arrears(today=TODAY) == []
+    assert fee_arrears_create(today=TODAY) == []
     assert Debtor.objects.count() == debtors_before + 1
 
 
@@ -201,7 +201,7 @@ def test_a_contract_without_a_debtor_and_nothing_unpaid_creates_no_debtor(villag
     for year in (2023, 2024, 2025):
         pay_fee(paid_up, staff_user, year, "1000.00")
 
-    contract_fees_to_arrears(today=TODAY)
+    fee_arrears_create(today=TODAY)
 
     assert list(Debtor.objects.values_list("name", flat=True)) == ["孙秀英"]
     paid_up.refresh_from_db()
@@ -227,14 +227,14 @@ def test_a_terminated_or_resigned_contract_owes_only_the_fees_due_before_its_out
                      "fee_due_month": 12, "fee_due_day": 31, "form": ContractForm.WRITTEN, "democratic_procedure": True},
         )
 
-    created = contract_fees_to_arrears(today=TODAY)
+    created = fee_arrears_create(today=TODAY)
 
     # 2023 paid; 2024 fell due (3-1) before the outcome; 2025 would have fallen due after it.
     assert sorted((a.contract.number, a.contract_year, a.principal) for a in created) == [
         ("R", 2024, Decimal("1000.00")), ("T", 2024, Decimal("1000.00")),
     ]
     assert not renewal.arrears.exists()  # its first fee is due 2025-12-31
-    assert contract_fees_to_arrears(today=date(2025, 12, 30)) == []
+    assert fee_arrears_create(today=date(2025, 12, 30)) == []
 
 
 def test_a_contract_settled_with_everything_paid_produces_nothing(village_a, staff_user, campaign):
@@ -244,8 +244,8 @@ def test_a_contract_settled_with_everything_paid_produces_nothing(village_a, sta
     walk_to_investigated(contract, staff_user)
     contract_advance(contract=contract, to_status=S.TERMINATED, changed_by=staff_user, recovered_area_mu="2.50", note="收回")
 
-    assert contract_fees_to_arrears(today=TODAY) == []
-    assert contract_fees_to_arrears(today=date(2026, 3, 2)) == []  # the year after the outcome: nothing
+    assert fee_arrears_create(today=TODAY) == []
+    assert fee_arrears_create(today=date(2026, 3, 2)) == []  # the year after the outcome: nothing
     assert not Arrear.objects.exists()
 
 
@@ -260,7 +260,7 @@ def test_a_renewal_owes_its_own_fees(village_a, staff_user, campaign):
                  "fee_due_month": 3, "fee_due_day": 1, "form": ContractForm.WRITTEN},
     )
 
-    [arrear] = contract_fees_to_arrears(today=TODAY)
+    [arrear] = fee_arrears_create(today=TODAY)
 
     assert (arrear.contract, arrear.contract_year, arrear.principal) == (renewal, 2025, Decimal("1500.00"))
 
@@ -269,7 +269,7 @@ def test_only_years_whose_due_date_falls_within_the_term_are_charged(village_a, 
     # Starts after 2023's due date (3-1) and ends before 2025's: only 2024 is charged.
     contract = new_contract(village_a, staff_user, debtor=debtor_wang, start_date=date(2023, 3, 2), end_date=date(2025, 2, 28))
 
-    created = contract_fees_to_arrears(today=TODAY)
+    created = fee_arrears_create(today=TODAY)
 
     assert [(a.contract_year, a.incurred_on) for a in created] == [(2024, date(2024, 3, 1))]
 
@@ -279,7 +279,7 @@ def test_a_contract_with_no_fee_or_not_yet_started_produces_nothing(village_a, s
     new_contract(village_a, staff_user, number="LATER", debtor=debtor_wang, start_date=date(2025, 7, 1), end_date=date(2030, 6, 30))
     new_contract(village_a, staff_user, number="SOON", debtor=debtor_wang, start_date=date(2025, 3, 2), end_date=date(2030, 6, 30))
 
-    assert contract_fees_to_arrears(today=TODAY) == []
+    assert fee_arrears_create(today=TODAY) == []
 
 
 @pytest.mark.parametrize(
@@ -306,7 +306,7 @@ def test_a_february_29_or_30_due_date_clamps_to_the_month_end(village_a, staff_u
     # The form refuses 2-30 (and, see test_services, 2-29); a row imported or edited in the admin may still hold it.
     Contract.objects.filter(pk=contract.pk).update(fee_due_day=day)
 
-    created = contract_fees_to_arrears(today=TODAY)
+    created = fee_arrears_create(today=TODAY)
 
     assert [(a.contract_year, a.incurred_on) for a in created] == [(2024, date(2024, 2, 29)), (2025, date(2025, 2, 28))]
 
@@ -315,8 +315,8 @@ def test_february_28_in_a_common_year_is_due_only_from_march_1(village_a, staff_
     contract = new_contract(village_a, staff_user, debtor=debtor_wang, fee_due_month=2, fee_due_day=28, start_date=date(2025, 1, 1))
     Contract.objects.filter(pk=contract.pk).update(fee_due_day=29)
 
-    assert contract_fees_to_arrears(today=date(2025, 2, 28)) == []
-    assert [a.incurred_on for a in contract_fees_to_arrears(today=date(2025, 3, 1))] == [date(2025, 2, 28)]
+    assert fee_arrears_create(today=date(2025, 2, 28)) == []
+    assert [a.incurred_on for a in fee_arrears_create(today=date(2025, 3, 1))] == [date(2025, 2, 28)]
 
 
 @pytest.mark.parametrize(
@@ -335,7 +335,7 @@ def test_without_a_campaign_running_today_nothing_is_created(village_a, staff_us
     CampaignFactory(**kwargs)
     contract = new_contract(village_a, staff_user, counterparty_name="孙秀英")
 
-    assert contract_fees_to_arrears(today=TODAY) == []
+    assert fee_arrears_create(today=TODAY) == []
     assert not Arrear.objects.exists()
     assert not Debtor.objects.exists()
     contract.refresh_from_db()
@@ -349,7 +349,7 @@ def test_the_arrear_goes_into_the_campaign_running_today(contract, township, sta
     pay_fee(contract, staff_user, 2023, "1000.00")
     pay_fee(contract, staff_user, 2024, "1000.00")
 
-    [arrear] = contract_fees_to_arrears(today=TODAY)
+    [arrear] = fee_arrears_create(today=TODAY)
 
     assert arrear.campaign == running
 
@@ -369,7 +369,7 @@ def test_the_daily_task_runs_it_for_today(contract, staff_user, campaign):
 def test_no_fee_payment_is_taken_for_a_year_once_it_is_an_arrear(contract, staff_user, campaign):
     from django.core.exceptions import ValidationError
 
-    contract_fees_to_arrears(today=TODAY)
+    fee_arrears_create(today=TODAY)
 
     with pytest.raises(ValidationError) as excinfo:
         pay_fee(contract, staff_user, 2024, "1000.00")
@@ -394,7 +394,7 @@ def test_the_arrear_enters_the_battle_report_of_the_day_it_was_created(contract,
     yesterday, today = date(2025, 6, 29), TODAY
     assert baseline(report_snapshot(campaign=campaign, day=today), village_a) == (Decimal("5000.00"),) * 3
 
-    contract_fees_to_arrears(today=TODAY)  # at 10:00, before the 16:00 cut-off
+    fee_arrears_create(today=TODAY)  # at 10:00, before the 16:00 cut-off
 
     assert baseline(report_snapshot(campaign=campaign, day=today), village_a) == (Decimal("5700.00"),) * 3
     assert baseline(report_snapshot(campaign=campaign, day=yesterday), village_a) == (Decimal("5000.00"),) * 3
@@ -402,7 +402,7 @@ def test_the_arrear_enters_the_battle_report_of_the_day_it_was_created(contract,
 
 def test_an_arrear_created_after_the_cut_off_counts_the_next_day(contract, staff_user, campaign, village_a):
     with time_machine.travel(datetime(2025, 6, 30, 16, 0, 1, tzinfo=SHANGHAI), tick=False):
-        created = contract_fees_to_arrears(today=TODAY)
+        created = fee_arrears_create(today=TODAY)
 
     assert len(created) == 3
     assert report_snapshot(campaign=campaign, day=TODAY).totals.baseline == Decimal("0")
@@ -427,7 +427,7 @@ def test_a_payment_committed_while_the_task_runs_is_not_owed_again(contract, sta
 
     monkeypatch.setattr(Contract.objects, "select_for_update", payment_lands_first)
 
-    created = contract_fees_to_arrears(today=TODAY)
+    created = fee_arrears_create(today=TODAY)
 
     assert created == []  # 2025 was paid in full by the time the arrear would be written
 
@@ -447,7 +447,7 @@ def test_concurrent_runs_create_one_arrear_per_contract_year(village_a, staff_us
     def run(i):
         try:
             barrier.wait()
-            results[i] = [a.pk for a in contract_fees_to_arrears(today=TODAY)]
+            results[i] = [a.pk for a in fee_arrears_create(today=TODAY)]
         except Exception as exc:  # noqa: BLE001 - reported below
             crashes.append(exc)
         finally:

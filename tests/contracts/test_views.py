@@ -24,7 +24,7 @@ from contracts.models import Contract, ContractAttachment, ContractFeePayment, C
 from contracts.services import (
     contract_advance,
     contract_create,
-    contract_fees_to_arrears,
+    fee_arrears_create,
     fee_payment_create,
     finding_add,
     finding_resolve,
@@ -375,7 +375,7 @@ def test_it_records_a_fee_payment_up_to_the_annual_fee(staff_client, village_a, 
 def test_it_shows_the_arrears_the_daily_task_made_with_their_outstanding(staff_client, village_a, staff_user, campaign):
     contract = make_contract(village_a, staff_user, start_date=date(2023, 1, 1), annual_fee="2000.00")
     fee_payment_create(contract=contract, year=2023, amount="500", received_on=date(2023, 12, 1), recorded_by=staff_user)
-    arrears = contract_fees_to_arrears(today=TODAY)
+    arrears = fee_arrears_create(today=TODAY)
     assert sorted((a.contract_year, a.principal) for a in arrears) == [(2023, Decimal("1500.00")), (2024, Decimal("2000.00"))]
     page = staff_client.get(contract.get_absolute_url())
     assert page.context["arrears_outstanding"] == Decimal("3500.00")
@@ -536,5 +536,5 @@ def test_it_turns_a_terminated_contracts_earlier_unpaid_fees_into_arrears(villag
     contract = make_contract(village_a, staff_user, start_date=date(2023, 1, 1), annual_fee="1800.00")
     walk(contract, staff_user, ContractStatus.FOUND, ContractStatus.AREA_VERIFIED, ContractStatus.INVESTIGATED)
     contract_advance(contract=contract, to_status=ContractStatus.TERMINATED, changed_by=staff_user, note="长期欠费收回", recovered_area_mu="10")
-    contract_fees_to_arrears(today=TODAY)
+    fee_arrears_create(today=TODAY)
     assert sorted(Arrear.objects.filter(contract=contract).values_list("contract_year", flat=True)) == [2023, 2024]

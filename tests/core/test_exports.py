@@ -10,7 +10,7 @@ import time_machine
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from core.exports import MONEY_FORMAT, XLSX_CONTENT_TYPE
+from core.exports import HEADER_FILL, MONEY_FORMAT, XLSX_CONTENT_TYPE
 from recovery.choices import RepaymentKind
 from tests.factories import ArrearFactory, VillageFactory, pay, write_off
 from tests.factories import reverse as reverse_entry
@@ -218,3 +218,11 @@ def test_it_neutralises_text_a_spreadsheet_would_run_as_a_formula(client, staff_
     cells = [row[0] for row in sheet.iter_rows(min_row=2)]
     assert "'=HYPERLINK(\"http://x\",\"点我\")" in names and "'@SUM(A1)" in names
     assert all(cell.data_type == "s" for cell in cells)
+
+
+@pytest.mark.parametrize("name", sorted(HEADERS))
+def test_it_gives_the_header_row_the_one_header_style(staff_client, ledger, name):
+    for cell in export(staff_client, name)[1]:
+        assert cell.font.bold, cell.coordinate
+        assert cell.fill.fgColor.rgb.endswith(HEADER_FILL.fgColor.rgb[-6:]), cell.coordinate
+        assert cell.alignment.horizontal == "center" and cell.alignment.wrap_text, cell.coordinate

@@ -302,6 +302,6 @@ def test_unpaid_contract_fees_become_arrears_of_the_campaign():
         assert arrear.incurred_on < today
     assert Arrear.objects.filter(contract__isnull=True, campaign=campaign).exists()
     # Every year due and not (fully) paid became an arrear; running the task again adds nothing.
-    from contracts.services import contract_fees_to_arrears
+    from contracts.services import fee_arrears_create
 
-    assert contract_fees_to_arrears(today=today) == []
+    assert fee_arrears_create(today=today) == []

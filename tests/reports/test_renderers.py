@@ -18,7 +18,7 @@ import pytest
 from django.template.loader import render_to_string
 from openpyxl import load_workbook
 
-from core.exports import MONEY_FORMAT, RATIO_FORMAT
+from core.exports import HEADER_FILL, HEADER_FONT, MONEY_FORMAT, RATIO_FORMAT
 from core.money import fmt_percent, fmt_wan, fmt_yuan
 from reports.chart import ratio_chart_svg
 from reports.renderers import render_pdf, render_xlsx, report_html
@@ -379,6 +379,14 @@ def test_it_freezes_the_header_row_and_sets_up_printing(workbook):
         assert sheet.sheet_properties.pageSetUpPr.fitToPage
         assert all(sheet.column_dimensions[c.column_letter].width >= 6 for c in sheet[1])
         assert sheet["A1"].font.bold
+
+
+def test_it_gives_every_header_row_the_one_header_style_of_the_exports(workbook):
+    for sheet in workbook.worksheets:
+        for cell in sheet[1]:
+            assert cell.font.bold == HEADER_FONT.bold, (sheet.title, cell.coordinate)
+            assert cell.fill.fgColor.rgb.endswith(HEADER_FILL.fgColor.rgb[-6:]), (sheet.title, cell.coordinate)
+            assert cell.alignment.horizontal == "center" and cell.alignment.wrap_text, (sheet.title, cell.coordinate)
 
 
 def test_libreoffice_reads_back_the_same_totals(libreoffice_csv, snapshot):

@@ -1,5 +1,5 @@
 """Building, publishing and rebuilding battle reports (reports/services.py), the schedule's
-catch-up (reports_build_due) and the ``build_report`` command.
+catch-up (due_reports_build) and the ``build_report`` command.
 
 A published report is fixed: its data and files never change; a rebuild is an
 administrator's act with a reason that adds version 2 beside version 1.
@@ -24,7 +24,7 @@ from recovery.choices import RepaymentKind
 from recovery.models import Campaign
 from reports.models import Report
 from reports.selectors import report_snapshot
-from reports.services import report_build, report_rebuild, report_rebuild_request, reports_build_due
+from reports.services import due_reports_build, report_build, report_rebuild, report_rebuild_request
 from tests.factories import ArrearFactory, CampaignFactory, admin_of, pay, reverse, write_off
 
 pytestmark = pytest.mark.django_db
@@ -134,25 +134,25 @@ def test_it_refuses_a_day_before_the_campaign_began(campaign, ledger):
     assert not Report.objects.exists()
 
 
-# ---- reports_build_due: the schedule -----------------------------------------------
+# ---- due_reports_build: the schedule -----------------------------------------------
 
 
 def test_it_builds_todays_report_after_the_cutoff_and_not_before(campaign, ledger):
     Campaign.objects.filter(pk=campaign.pk).update(start_date=D)
 
     with frozen(at(D, 15, 59, 59)):
-        assert reports_build_due() == []
+        assert due_reports_build() == []
     # The schedule waits a minute past the cut-off for entries stamped just before it.
     with frozen(at(D, 16, 0, 59)):
-        assert reports_build_due() == []
+        assert due_reports_build() == []
     assert not Report.objects.exists()
 
     with frozen(at(D, 16, 1, 0)):
-        built = reports_build_due()
+        built = due_reports_build()
     assert [(r.day, r.issue_number) for r in built] == [(D, 1)]
 
     with frozen(at(D, 16, 2, 1)):
-        assert reports_build_due() == []
+        assert due_reports_build() == []
     assert Report.objects.count() == 1
     assert Report.objects.get().snapshot.totals.recovered_today == Decimal("800.00")
 
@@ -165,12 +165,12 @@ def test_it_catches_up_the_days_the_scheduler_missed(campaign, village_a, staff_
         with frozen(at(day, 11, 0)):
             pay(arrear, amount, staff_user)
     with frozen(at(date(2025, 3, 7), 16, 30)):
-        assert [r.day for r in reports_build_due()] == [date(2025, 3, 5), date(2025, 3, 6), date(2025, 3, 7)]
+        assert [r.day for r in due_reports_build()] == [date(2025, 3, 5), date(2025, 3, 6), date(2025, 3, 7)]
 
     # The scheduler is down on 8, 9 and 10 March and comes back on the 11th before 16:00.
     with frozen(at(date(2025, 3, 11), 9, 0)):
-        caught_up = reports_build_due()
-        again = reports_build_due()
+        caught_up = due_reports_build()
+        again = due_reports_build()
 
     assert [(r.day, r.issue_number) for r in caught_up] == [
         (date(2025, 3, 8), 4), (date(2025, 3, 9), 5), (D, 6)]
@@ -189,7 +189,7 @@ def test_it_stops_building_at_the_campaigns_end_and_skips_inactive_campaigns(cam
     CampaignFactory(township=township, start_date=date(2025, 3, 9), is_active=False)
 
     with frozen(at(date(2025, 3, 14), 17, 0)):
-        built = reports_build_due()
+        built = due_reports_build()
 
     assert [(r.campaign_id, r.day) for r in built] == [(campaign.pk, date(2025, 3, 9)), (campaign.pk, D)]
 
