@@ -1,65 +1,27 @@
 """``manage.py seed_demo``: a realistic township, made through the services, reproducible."""
 
-import io
 import re
 from datetime import datetime, time
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
 from contracts.choices import ContractStatus
-from contracts.models import Contract, ContractFeePayment, ContractFinding, ContractStatusChange
+from contracts.models import Contract, ContractFinding
 from core.money import ZERO
 from core.roles import Role, user_role
 from core.validators import validate_credit_code, validate_national_id, validate_phone
 from recovery.choices import DebtorKind, LitigationStatus
 from recovery.models import Arrear, Campaign, Debtor, Repayment, Reversal, WriteOff
+from tests.demo.seeding import PASSWORD, fingerprint, seed
 from villages.choices import AssignmentRole
-from villages.models import Assignment, Township, Village, WorkArea, Zone
+from villages.models import Township, Village, WorkArea, Zone
 
 pytestmark = pytest.mark.django_db
-
-PASSWORD = "demo-test-pw"
-
-
-def seed(villages=5, seed=1, password=PASSWORD):
-    out = io.StringIO()
-    call_command("seed_demo", villages=villages, seed=seed, password=password, stdout=out)
-    return out.getvalue()
-
-
-def fingerprint():
-    """Everything the demo makes, by natural keys (never primary keys, which differ per run)."""
-    User = get_user_model()
-    return {
-        "villages": list(Village.objects.order_by("code").values_list("code", "name", "work_area__name", "work_area__zone__name")),
-        "assignments": list(Assignment.objects.order_by("pk").values_list("role", "person_name", "title", "phone")),
-        "debtors": list(Debtor.objects.order_by("pk").values_list(
-            "village__code", "kind", "name", "national_id", "credit_code", "phone", "address",
-            "is_blacklisted", "blacklist_reason", "blacklisted_on", "litigation_status", "case_number",
-        )),
-        "arrears": list(Arrear.objects.order_by("pk").values_list(
-            "debtor__name", "category", "description", "incurred_on", "principal", "outstanding",
-        )),
-        "repayments": list(Repayment.objects.order_by("pk").values_list(
-            "arrear__debtor__name", "amount", "kind", "received_on", "receipt_number", "note", "recorded_at", "submission_token",
-        )),
-        "reversals": list(Reversal.objects.order_by("pk").values_list("repayment__submission_token", "reason", "recorded_at")),
-        "write_offs": list(WriteOff.objects.order_by("pk").values_list("arrear__debtor__name", "amount", "approval_reference", "reason", "recorded_at")),
-        "users": list(User.objects.order_by("username").values_list("username", "display_name", "village__code", "township__code", "is_superuser")),
-        "contracts": list(Contract.objects.order_by("pk").values_list(
-            "village__code", "number", "debtor__name", "counterparty_name", "category", "subject", "area_mu", "annual_fee",
-            "start_date", "end_date", "fee_due_month", "fee_due_day", "form", "democratic_procedure", "status",
-            "verified_area_mu", "recovered_area_mu", "renewed_from__number",
-        )),
-        "contract_history": list(ContractStatusChange.objects.order_by("pk").values_list("contract__number", "from_status", "to_status", "note")),
-        "findings": list(ContractFinding.objects.order_by("pk").values_list("contract__number", "kind", "text", "is_open")),
-        "fee_payments": list(ContractFeePayment.objects.order_by("pk").values_list("contract__number", "year", "amount", "received_on", "receipt_number")),
-    }
 
 
 def seed_and_fingerprint(**kwargs):
