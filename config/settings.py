@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "recovery",
     "reports",
     "contracts",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -202,7 +202,7 @@ def test_it_leaves_nothing_behind_when_it_fails(monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("recovery.demo.repayment_create", broken)
+    monkeypatch.setattr("demo.ledger.repayment_create", broken)
 
     with pytest.raises(RuntimeError):
         seed(villages=5)

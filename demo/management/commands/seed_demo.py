@@ -1,12 +1,12 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from recovery.demo import (
+from demo.output import format_result
+from demo.services import (
     DEFAULT_PASSWORD,
     DEFAULT_SEED,
     DEFAULT_VILLAGES,
     DemoDataExists,
-    format_result,
-    generate_demo,
+    demo_generate,
 )
 
 
@@ -20,7 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, villages, seed, password, **options):
         try:
-            result = generate_demo(villages=villages, seed=seed, password=password)
+            result = demo_generate(villages=villages, seed=seed, password=password)
         except DemoDataExists as exc:
             raise CommandError(
                 f"{exc}\n如需重新生成：SQLite 删除数据库文件（默认 var/db.sqlite3），PostgreSQL 删库重建；"
