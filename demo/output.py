@@ -32,6 +32,18 @@ def quiet(logger_name):
         logger.setLevel(level)
 
 
+def _reports_line(result):
+    if not result.reports_built:
+        return "  战报：未生成，过去各天的战报由定时任务补齐"
+    if not result.reports:
+        return "  战报：还没有到截止时间的战报"
+    first, last = result.reports[0], result.reports[-1]
+    return (
+        f"  战报：已发布 {len(result.reports)} 期（{first:%Y-%m-%d} 至 {last:%Y-%m-%d}），"
+        f"用时 {result.report_seconds:.1f} 秒"
+    )
+
+
 def format_result(result):
     """The Chinese report ``seed_demo`` prints."""
     c, t = result.counts, result.totals
@@ -58,6 +70,7 @@ def format_result(result):
         f"    问题 {c['findings']} 个（未整改 {c['findings_open']} 个），承包费缴纳 {c['fee_payments']} 笔，"
         f"逾期承包费转为欠款 {c['fee_arrears']} 笔，{money(t['fee_arrears'])}",
         f"    新增承包费 {fmt_yuan(t['new_fees'])} 元/年，收回土地 {t['land_recovered']:.2f} 亩",
+        _reports_line(result),
         "",
         f"用户（密码均为 {result.password}）：",
     ]

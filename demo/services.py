@@ -3,7 +3,9 @@
 ``demo_generate`` makes, in one transaction and in this order (each part draws from the
 same ``Random``): the places and people (``places.py``), the campaign, debtors, arrears and
 a month of entries (``ledger.py``), and each village's contracts (``contracts.py``); then
-it counts what it made (``selectors.py``). ``output.py`` prints the result.
+it counts what it made (``selectors.py``). Once that is committed it publishes the battle
+reports of the days already past (``reports.py``), so the ranking is there when the site
+first answers. ``output.py`` prints the result.
 
 Deterministic: the same seed on the same day gives the same data (dates are relative to
 ``today``; tests/demo/test_digest.py holds the digest of the default demo). It refuses to
@@ -24,6 +26,7 @@ from .context import DemoContext
 from .contracts import Contracts
 from .ledger import CAMPAIGN_NAME, Ledger, campaign_create
 from .places import TOWNSHIP_CODE, TOWNSHIP_NAME, Places
+from .reports import demo_reports_build
 from .selectors import demo_summary
 
 DEFAULT_VILLAGES = 47
@@ -45,6 +48,9 @@ class DemoResult:
     counts: dict = field(default_factory=dict)
     totals: dict = field(default_factory=dict)
     users: list = field(default_factory=list)
+    reports: list = field(default_factory=list)  # the days whose battle report was published
+    reports_built: bool = False
+    report_seconds: float = 0.0
     seconds: float = 0.0
 
 
@@ -64,8 +70,14 @@ def demo_generate(
     seed: int = DEFAULT_SEED,
     password: str = DEFAULT_PASSWORD,
     today: date | None = None,
+    reports: bool = True,
 ) -> DemoResult:
-    """Create the demo township in one transaction and return a ``DemoResult``.
+    """Create the demo township in one transaction, then (unless ``reports`` is false)
+    publish the battle report of every day whose cut-off has passed; return a ``DemoResult``.
+
+    The reports are built after the ledger is committed, each in its own transaction, as
+    the schedule builds them: should one fail, the ledger stays and the schedule builds
+    what is missing.
 
     Raises ``DemoDataExists`` when the database already has villages, the demo township
     or any of the demo user names; ``ValueError`` for a village count out of range.
@@ -92,7 +104,14 @@ def demo_generate(
         counts, totals = demo_summary(
             township=places.township, campaign=campaign, villages=len(places.villages), users=len(places.users), today=today,
         )
-    return DemoResult(
+    result = DemoResult(
         seed=seed, password=password, township=TOWNSHIP_NAME, campaign=CAMPAIGN_NAME,
-        counts=counts, totals=totals, users=places.users, seconds=_time.monotonic() - started,
+        counts=counts, totals=totals, users=places.users,
     )
+    if reports:
+        reports_started = _time.monotonic()
+        result.reports = [report.day for report in demo_reports_build()]
+        result.reports_built = True
+        result.report_seconds = _time.monotonic() - reports_started
+    result.seconds = _time.monotonic() - started
+    return result

@@ -1,15 +1,25 @@
-"""Seeding the demo in a test, and what the demo made, by natural keys."""
+"""Seeding the demo in a test, once per module, and what the demo made, by natural keys.
+
+Seeding takes seconds (12 villages: about 5 s on SQLite, more on PostgreSQL), so a module
+whose tests only read the seeded township seeds it once, in a transaction that is rolled
+back when the module is done (``seeded_once``); each test still runs in a savepoint of its
+own inside it (pytest-django's ``db``), so what a test writes is undone before the next.
+Tests that need an empty database or another seed call ``seed`` themselves, in a module
+without a seeded fixture.
+"""
 
 import hashlib
 import io
 import json
 import uuid
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import transaction
 
 from contracts.models import (
     Contract,
@@ -24,11 +34,26 @@ PASSWORD = "demo-test-pw"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def seed(villages=5, seed=1, password=PASSWORD, **options):
-    """``manage.py seed_demo`` with these arguments; returns what it printed."""
+def seed(villages=5, seed=1, password=PASSWORD, reports=False):
+    """``manage.py seed_demo`` with these arguments; returns what it printed.
+
+    ``--no-reports`` unless ``reports``: the tests of the ledger need no battle report, and
+    building one per day of the campaign so far renders 30 PDFs (tests/demo/test_seed_demo.py
+    covers the reports)."""
     out = io.StringIO()
-    call_command("seed_demo", villages=villages, seed=seed, password=password, stdout=out, **options)
+    flags = [] if reports else ["--no-reports"]
+    call_command("seed_demo", *flags, villages=villages, seed=seed, password=password, stdout=out)
     return out.getvalue()
+
+
+@contextmanager
+def seeded_once(django_db_blocker, **arguments):
+    """For a module-scoped fixture: seed with ``arguments`` in a transaction, yield what
+    ``seed_demo`` printed, and roll everything back when the module is done."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        output = seed(**arguments)
+        yield output
+        transaction.set_rollback(True)
 
 
 def fingerprint():
