@@ -1,6 +1,7 @@
-"""A first ``seed_demo`` on an empty database, with its defaults: the battle reports of the
-days so far are published while it seeds, so the ranking is there when the site first
-answers and the schedule has nothing to catch up on.
+"""A first ``seed_demo`` on an empty database, with its defaults: users who can log in, the
+first village's 张三, a refusal to run a second time, and the battle reports of the days so
+far, published while it seeds, so the ranking is there when the site first answers and the
+schedule has nothing to catch up on.
 
 The township (5 villages) is seeded once for the module, on 2025-06-16 at 17:00 Asia/Shanghai
 (after that day's 16:00 cut-off), and time stays there. Its 31 reports are built by the
@@ -9,21 +10,24 @@ would take a minute, and tests/reports covers the PDF), except the one the last 
 renders from the demo's own snapshot.
 """
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
 import time_machine
-from django.contrib.auth import get_user_model
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import CommandError
 from django.urls import reverse
 
-from recovery.models import Campaign
+from core.roles import Role, user_role
+from recovery.models import Campaign, Debtor
 from reports.models import Report
 from reports.renderers.pdf import render_pdf
 from reports.selectors import report_snapshot
 from reports.services import reports_build_due
 from reports.tasks import build_due_reports
-from tests.demo.seeding import SHANGHAI, seeded_once
-from villages.models import Village
+from tests.demo.seeding import PASSWORD, SHANGHAI, fingerprint, seed, seeded_once
+from villages.models import Township, Village
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +47,55 @@ def output(django_db_setup, django_db_blocker):
         patch.setattr("reports.renderers.render_pdf", unrendered_pdf)
         with seeded_once(django_db_blocker, villages=5, reports=True) as printed:
             yield printed
+
+
+def test_it_creates_the_villages_and_one_cadre_per_village_with_a_working_password(output):
+    villages = list(Village.objects.order_by("code"))
+    assert [v.code for v in villages] == ["V001", "V002", "V003", "V004", "V005"]
+    assert len({v.name for v in villages}) == 5
+    assert all(re.fullmatch(r"[\u4e00-\u9fff]+(村|社区)", v.name) for v in villages)
+    for village in villages:
+        user = authenticate(username=f"cadre-{village.code}", password=PASSWORD)
+        assert user is not None
+        assert user.village_id == village.pk
+        assert user_role(user) == Role.CADRE
+        assert user.display_name
+    assert authenticate(username="cadre-V001", password="wrong") is None
+    assert "cadre-V005" in output and PASSWORD in output
+
+
+def test_it_creates_admin_staff_and_leader_in_their_groups():
+    township = Township.objects.get()
+
+    expected = {"admin": Role.ADMIN, "staff": Role.STAFF, "leader": Role.LEADER}
+    for username, role in expected.items():
+        user = authenticate(username=username, password=PASSWORD)
+        assert user is not None, username
+        assert user_role(user) == role
+        assert user.display_name
+    assert get_user_model().objects.get(username="admin").is_superuser
+    assert get_user_model().objects.get(username="staff").township == township
+    assert get_user_model().objects.get(username="leader").township == township
+
+
+def test_it_puts_zhang_san_in_the_first_village_for_the_initials_search():
+    zhang_san = Debtor.objects.get(name="张三")
+    assert zhang_san.village.code == "V001"
+    assert zhang_san.arrears.exists()
+    assert zhang_san.name_initials == "zs"
+    assert zhang_san in Debtor.objects.filter(name_initials__contains="zs")
+
+
+def test_it_refuses_to_run_twice():
+    before = fingerprint()
+
+    with pytest.raises(CommandError, match="已有村居"):
+        seed(villages=5, seed=2)
+
+    assert fingerprint() == before
+
+
+# ---- the battle reports ------------------------------------------------------------
 
 
 def test_it_publishes_one_report_for_every_day_of_the_campaign_whose_cutoff_has_passed(output):
