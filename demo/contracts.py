@@ -68,7 +68,7 @@ def add_years(day, years):
         return day.replace(year=day.year + years, day=28)
 
 
-class Contracts:
+class ContractsBuilder:
     """Builds every village's contracts, after the ledger (its debtors hold some of them)."""
 
     def __init__(self, ctx: DemoContext, *, villages, staff, ledger):

@@ -105,7 +105,7 @@ def net_repaid(items):
     return sum(i.amount for i in items if i.kind == "repay" and i.key not in reversed_keys)
 
 
-class Ledger:
+class LedgerBuilder:
     """Builds debtors and arrears village by village, then posts their entries."""
 
     def __init__(self, ctx: DemoContext, *, villages, campaign, staff):

@@ -36,7 +36,7 @@ class DemoUser:
     scope: str
 
 
-class Places:
+class PlacesBuilder:
     """Builds the township, its villages and the demo users, in that order."""
 
     def __init__(self, ctx: DemoContext):

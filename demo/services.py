@@ -23,9 +23,9 @@ from django.utils import timezone
 from villages.models import Township, Village
 
 from .context import DemoContext
-from .contracts import Contracts
-from .ledger import CAMPAIGN_NAME, Ledger, campaign_create
-from .places import TOWNSHIP_CODE, TOWNSHIP_NAME, Places
+from .contracts import ContractsBuilder
+from .ledger import CAMPAIGN_NAME, LedgerBuilder, campaign_create
+from .places import TOWNSHIP_CODE, TOWNSHIP_NAME, PlacesBuilder
 from .reports import demo_reports_build
 from .selectors import demo_summary
 
@@ -91,16 +91,16 @@ def demo_generate(
     with transaction.atomic():
         _check_empty(villages)
         ctx = DemoContext(villages=villages, seed=seed, today=today)
-        places = Places(ctx)
+        places = PlacesBuilder(ctx)
         places.build_township()
         places.build_villages()
         campaign = campaign_create(ctx, township=places.township)
         places.build_users(password)
-        ledger = Ledger(ctx, villages=places.villages, campaign=campaign, staff=places.staff)
+        ledger = LedgerBuilder(ctx, villages=places.villages, campaign=campaign, staff=places.staff)
         ledger.pick_roles()
         ledger.build_debtors_and_arrears()
         ledger.build_entries()
-        Contracts(ctx, villages=places.villages, staff=places.staff, ledger=ledger).build_contracts()
+        ContractsBuilder(ctx, villages=places.villages, staff=places.staff, ledger=ledger).build_contracts()
         counts, totals = demo_summary(
             township=places.township, campaign=campaign, villages=len(places.villages), users=len(places.users), today=today,
         )
