@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "recovery",
     "reports",
     "contracts",
+    "demo",
 ]
 
 MIDDLEWARE = [
