@@ -8,7 +8,7 @@ reports of the days already past (``reports.py``), so the ranking is there when 
 first answers. ``output.py`` prints the result.
 
 Deterministic: the same seed on the same day gives the same data (dates are relative to
-``today``; tests/demo/test_digest.py holds the digest of the default demo). It refuses to
+``today``; tests/demo/test_ledger.py holds the digest of a 12-village demo). It refuses to
 run on a database that already has villages.
 """
 

@@ -25,6 +25,7 @@ from tests.factories import (
     staff_of,
     superuser,
 )
+from tests.stand_ins import unrendered_pdf
 
 # ---- services a test needs ---------------------------------------------------------
 
@@ -82,6 +83,18 @@ def pytest_runtest_setup(item):
     problems = missing_services(item)
     if problems:
         pytest.fail("REQUIRE_SERVICES=1，但 " + "；".join(problems), pytrace=False)
+
+
+# ---- battle report PDFs --------------------------------------------------------------
+# WeasyPrint takes about a second a report. Tests about which reports are built, when, and
+# that a published one never changes do not read the PDF: they use ``pdf_not_rendered``.
+# What the PDF shows is tested in tests/reports/test_renderers.py, and each test module that
+# stands the PDF in still renders a real one where it checks the files.
+
+
+@pytest.fixture
+def pdf_not_rendered(monkeypatch):
+    monkeypatch.setattr("reports.renderers.render_pdf", unrendered_pdf)
 
 
 # ---- places ------------------------------------------------------------------------

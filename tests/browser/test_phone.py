@@ -296,7 +296,7 @@ def test_page_fits_a_375px_phone(phone, login, screenshot, staff_user, cadre_use
 # ---- 5. a cadre opens the battle report's ranking on a phone ---------------------------
 
 
-def test_cadre_opens_the_ranking_on_a_phone(phone, login, screenshot, cadre_user, campaign, ledger):
+def test_cadre_opens_the_ranking_on_a_phone(phone, login, screenshot, cadre_user, campaign, ledger, pdf_not_rendered):
     from datetime import datetime, time, timedelta
     from zoneinfo import ZoneInfo
 

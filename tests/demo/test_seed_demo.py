@@ -27,6 +27,7 @@ from reports.selectors import report_snapshot
 from reports.services import due_reports_build
 from reports.tasks import build_due_reports
 from tests.demo.seeding import PASSWORD, SHANGHAI, fingerprint, seed, seeded_once
+from tests.stand_ins import unrendered_pdf
 from villages.models import Township, Village
 
 pytestmark = pytest.mark.django_db
@@ -34,10 +35,6 @@ pytestmark = pytest.mark.django_db
 SEEDED_AT = datetime(2025, 6, 16, 17, 0, tzinfo=SHANGHAI)
 TODAY = SEEDED_AT.date()
 FIRST_DAY = TODAY - timedelta(days=30)
-
-
-def unrendered_pdf(snapshot):
-    return b"%PDF-1.7\n% not rendered (tests/demo/test_seed_demo.py)\n%%EOF\n"
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -706,7 +706,7 @@ def test_it_reads_the_ledger_in_a_number_of_queries_that_does_not_grow_with_vill
     assert large <= 12
 
 
-def test_it_takes_past_days_of_the_chart_from_the_previous_published_report(campaign, village_a, staff_user):
+def test_it_takes_past_days_of_the_chart_from_the_previous_published_report(campaign, village_a, staff_user, pdf_not_rendered):
     """Published reports never change, so the chart's history is what was published; a
     day with no previous report reads its history from the ledger instead."""
     from reports.services import report_build

@@ -53,6 +53,19 @@ def sha256(field_file):
 
 
 @pytest.fixture(autouse=True)
+def pdf(request):
+    """The PDF is not rendered (``pdf_not_rendered``, tests/conftest.py) but in the tests
+    that ask for ``rendered_pdf``: these read the files a build writes."""
+    if "rendered_pdf" not in request.fixturenames:
+        request.getfixturevalue("pdf_not_rendered")
+
+
+@pytest.fixture
+def rendered_pdf():
+    """Asked for by a test that reads the PDF a build writes: WeasyPrint renders it."""
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     """Each test writes its report files to a folder of its own."""
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -83,7 +96,7 @@ def build(campaign, day=D, moment=None):
 # ---- report_build ------------------------------------------------------------------
 
 
-def test_it_builds_one_report_with_a_pdf_and_an_excel_file(campaign, ledger, media_root):
+def test_it_builds_one_report_with_a_pdf_and_an_excel_file(campaign, ledger, media_root, rendered_pdf):
     report, created = build(campaign)
 
     assert created is True

@@ -1,5 +1,8 @@
 """The report pages as each user meets them: the latest ranking, the archive, the
-downloads and an administrator's rebuild (queued; tasks run eagerly in tests)."""
+downloads and an administrator's rebuild (queued; tasks run eagerly in tests). The
+reports' PDFs are stand-ins (``pdf_not_rendered``, tests/conftest.py): these pages serve
+the stored files byte for byte, whatever they hold; tests/test_access.py downloads a real
+one."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,6 +18,8 @@ from tests.factories import ArrearFactory, admin_of, pay
 
 DAY = date(2025, 3, 10)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+pytestmark = pytest.mark.usefixtures("pdf_not_rendered")
 
 
 @pytest.fixture
