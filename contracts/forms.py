@@ -6,7 +6,8 @@ from django.utils import timezone
 from core.forms import AreaFormField, DateInput, MoneyFormField
 from recovery.models import Debtor
 
-from .choices import NEXT_STATUSES, AttachmentKind, ContractForm as ContractFormChoice, ContractStatus, FindingKind
+from .choices import NEXT_STATUSES, AttachmentKind, ContractStatus, FindingKind
+from .choices import ContractForm as ContractFormChoice
 from .models import Contract
 
 

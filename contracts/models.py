@@ -47,7 +47,10 @@ class Contract(models.Model):
         "self", verbose_name="原合同（重签前）", null=True, blank=True, on_delete=models.PROTECT, related_name="renewal",
     )
     created_at = models.DateTimeField("登记时间", default=timezone.now, editable=False)
-    import_batch = models.ForeignKey("imports.ImportBatch", verbose_name="导入批次", null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="+")
+    import_batch = models.ForeignKey(
+        "imports.ImportBatch", verbose_name="导入批次", null=True, blank=True, editable=False,
+        on_delete=models.PROTECT, related_name="+",
+    )
 
     objects = VillageRowQuerySet.as_manager()
 
@@ -56,9 +59,21 @@ class Contract(models.Model):
         verbose_name = "合同"
         verbose_name_plural = "合同"
         constraints = [
-            models.UniqueConstraint(fields=["village", "number"], name="contract_number_unique_in_village", violation_error_message="本村已有该编号的合同。"),
-            models.CheckConstraint(name="contract_dates_ordered", condition=Q(end_date__gte=F("start_date")), violation_error_message="终止日期不能早于起始日期。"),
-            models.CheckConstraint(name="contract_amounts_not_negative", condition=Q(area_mu__gte=0, annual_fee__gte=0), violation_error_message="面积和承包费不能为负数。"),
+            models.UniqueConstraint(
+                fields=["village", "number"],
+                name="contract_number_unique_in_village",
+                violation_error_message="本村已有该编号的合同。",
+            ),
+            models.CheckConstraint(
+                name="contract_dates_ordered",
+                condition=Q(end_date__gte=F("start_date")),
+                violation_error_message="终止日期不能早于起始日期。",
+            ),
+            models.CheckConstraint(
+                name="contract_amounts_not_negative",
+                condition=Q(area_mu__gte=0, annual_fee__gte=0),
+                violation_error_message="面积和承包费不能为负数。",
+            ),
             models.CheckConstraint(
                 name="contract_fee_due_date_valid",
                 condition=Q(fee_due_month__gte=1, fee_due_month__lte=12, fee_due_day__gte=1, fee_due_day__lte=31),
@@ -112,8 +127,16 @@ class ContractFinding(models.Model):
         verbose_name = "问题"
         verbose_name_plural = "问题"
         constraints = [
-            models.CheckConstraint(name="finding_other_has_text", condition=~Q(kind=FindingKind.OTHER) | ~Q(text=""), violation_error_message="选择“其他”须填写说明。"),
-            models.CheckConstraint(name="finding_resolved_has_time", condition=Q(is_open=True) | Q(resolved_at__isnull=False), violation_error_message="已整改的问题须有整改时间。"),
+            models.CheckConstraint(
+                name="finding_other_has_text",
+                condition=~Q(kind=FindingKind.OTHER) | ~Q(text=""),
+                violation_error_message="选择“其他”须填写说明。",
+            ),
+            models.CheckConstraint(
+                name="finding_resolved_has_time",
+                condition=Q(is_open=True) | Q(resolved_at__isnull=False),
+                violation_error_message="已整改的问题须有整改时间。",
+            ),
         ]
 
 

@@ -248,7 +248,10 @@ def fee_payment_create(
             raise ValidationError({"year": f"{year} 年度的承包费已转为欠款，请在“录入清收”中录入这笔收款。"})
         paid = to_money(locked.fee_payments.filter(year=year).aggregate(t=Sum("amount"))["t"] or ZERO)
         if paid + amount > locked.annual_fee:
-            raise ValidationError({"amount": f"{year} 年度应缴 {fmt_yuan(locked.annual_fee)} 元，已缴 {fmt_yuan(paid)} 元，本次最多 {fmt_yuan(locked.annual_fee - paid)} 元。"})
+            raise ValidationError({"amount": (
+                f"{year} 年度应缴 {fmt_yuan(locked.annual_fee)} 元，已缴 {fmt_yuan(paid)} 元，"
+                f"本次最多 {fmt_yuan(locked.annual_fee - paid)} 元。"
+            )})
         return ContractFeePayment.objects.create(
             contract=locked, year=year, amount=amount, received_on=received_on,
             receipt_number=(receipt_number or "").strip(), recorded_by=recorded_by,

@@ -2,7 +2,6 @@ import django_filters
 from django import forms
 
 
-
 class BaseFilterSet(django_filters.FilterSet):
     """Every list's filters start with a free-text ``q``; subclasses say what it searches."""
 

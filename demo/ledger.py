@@ -290,7 +290,7 @@ class LedgerBuilder:
             count = rng.choices([1, 2, 3], weights=[55, 30, 15])[0] if recover >= 100_000 else 1
             parts = []
             left = recover
-            for i in range(count - 1):
+            for _ in range(count - 1):
                 share = round(left * rng.uniform(0.25, 0.6) / 10_000) * 10_000
                 if 0 < share < left:
                     parts.append(share)

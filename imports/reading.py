@@ -122,7 +122,10 @@ def read_ledger(path: str, kind: LedgerKind, *, township: Township, progress=lam
             try:
                 done = _read_sheet(sheet, kind, lookup, rows, problems, done, total, progress)
             except UNREADABLE_SHEET as exc:
-                problems.append(Problem(sheet.title, None, None, "", f"无法读取该工作表：{exc.__class__.__name__}。请用 Excel 或 WPS 打开后另存为 .xlsx 再试。"))
+                problems.append(Problem(
+                    sheet.title, None, None, "",
+                    f"无法读取该工作表：{exc.__class__.__name__}。请用 Excel 或 WPS 打开后另存为 .xlsx 再试。",
+                ))
             collector_checkpoint()
         if not sheets:
             problems.append(Problem("", None, None, "", "工作簿里没有可见的工作表。"))

@@ -154,19 +154,31 @@ class DebtorMatcher:
                         if not self.existing[p]["national_id"] and not self.existing[p]["credit_code"]
                     ]
                     if len(unnumbered) > 1:
-                        self._fail(row, "姓名", f"本村有 {len(unnumbered)} 个名为“{values['name']}”且未登记{noun}的欠款人，无法判断是哪一个：请先在系统中为他们补填{noun}。")
+                        self._fail(
+                            row, "姓名",
+                            f"本村有 {len(unnumbered)} 个名为“{values['name']}”且未登记{noun}的欠款人，"
+                            f"无法判断是哪一个：请先在系统中为他们补填{noun}。",
+                        )
                         break
                     if unnumbered:
                         pk, how = unnumbered[0], f"姓名（系统中未登记{noun}）"
                         if claimed.setdefault(pk, number) != number:
-                            self._fail(row, noun, f"本村名为“{values['name']}”的欠款人未登记{noun}，本文件中却有不同{noun}的同名欠款人，无法判断是哪一个：请先在系统中为其补填{noun}。")
+                            self._fail(
+                                row, noun,
+                                f"本村名为“{values['name']}”的欠款人未登记{noun}，本文件中却有不同{noun}的同名欠款人，"
+                                f"无法判断是哪一个：请先在系统中为其补填{noun}。",
+                            )
                             break
                         fits = DebtorKind.PERSON if field == "national_id" else DebtorKind.ORGANISATION
                         if self.existing[pk]["kind"] == fits:
                             self.numbers_to_fill[pk] = (field, number)
                 if pk is not None:
                     if self.existing[pk]["name"] != values["name"]:
-                        self._fail(row, noun, f"本村已登记该{noun}（{self._mask(number)}）的欠款人是“{self.existing[pk]['name']}”，与本行姓名“{values['name']}”不符。")
+                        self._fail(
+                            row, noun,
+                            f"本村已登记该{noun}（{self._mask(number)}）的欠款人是“{self.existing[pk]['name']}”，"
+                            f"与本行姓名“{values['name']}”不符。",
+                        )
                         break
                     self._match(row, pk, how)
                 else:
@@ -205,7 +217,11 @@ class DebtorMatcher:
 
     def _new(self, row, key):
         if not self.allow_new:
-            self._fail(row, "姓名", f"本村没有找到欠款人“{row.values['name']}”{'（按身份证号）' if key[0] == 'national_id' else ''}，请先导入或登记该欠款人及其欠款。")
+            self._fail(
+                row, "姓名",
+                f"本村没有找到欠款人“{row.values['name']}”{'（按身份证号）' if key[0] == 'national_id' else ''}，"
+                "请先导入或登记该欠款人及其欠款。",
+            )
             return
         ref = ("new", key)
         self.refs[id(row)] = ref
@@ -287,7 +303,10 @@ class ArrearsLedger(LedgerKind):
                 skipped.append((row, "已登记过这笔欠款"))
                 continue
             if key in seen:
-                problems.append(row.problem("欠款金额", f"与{seen[key].place}是同一欠款人、同类别、同发生日期、同金额的欠款，无法判断是否重复，请核对后只保留一行。"))
+                problems.append(row.problem(
+                    "欠款金额",
+                    f"与{seen[key].place}是同一欠款人、同类别、同发生日期、同金额的欠款，无法判断是否重复，请核对后只保留一行。",
+                ))
                 continue
             seen[key] = row
             if values["outstanding"] is not None and values["outstanding"] == 0:
@@ -363,7 +382,8 @@ class ArrearsLedger(LedgerKind):
             for row, ref in new_arrears
         )
         count = len(ledger_arrears_create(
-            arrears=arrears, total=len(new_arrears), villages={row.village_id for row, _ in new_arrears}, campaign=batch.campaign, created_by=user, import_batch=batch, progress=progress,
+            arrears=arrears, total=len(new_arrears), villages={row.village_id for row, _ in new_arrears},
+            campaign=batch.campaign, created_by=user, import_batch=batch, progress=progress,
         ))
         total = sum((self._owed(row.values) for row, _ in new_arrears), start=0)
         return {
@@ -463,14 +483,22 @@ class RepaymentsLedger(LedgerKind):
             arrear = candidates[0]
             key = (arrear.pk, values["received_on"], values["amount"], values["kind"], values["receipt_number"])
             if key in seen:
-                problems.append(row.problem("还款金额", f"与{seen[key].place}的还款完全相同（同一笔欠款、日期、金额、方式、收据号），无法判断是否重复，请核对；确是两笔的请填写收据号。"))
+                problems.append(row.problem(
+                    "还款金额",
+                    f"与{seen[key].place}的还款完全相同（同一笔欠款、日期、金额、方式、收据号），"
+                    "无法判断是否重复，请核对；确是两笔的请填写收据号。",
+                ))
                 continue
             seen[key] = row
             if values["received_on"] < arrear.incurred_on:
                 problems.append(row.problem("收款日期", f"收款日期早于这笔欠款的发生日期（{arrear.incurred_on:%Y-%m-%d}）。"))
                 continue
             if values["amount"] > remaining[arrear.pk]:
-                problems.append(row.problem("还款金额", f"还款 {fmt_yuan(values['amount'])} 元超过这笔欠款尚欠的 {fmt_yuan(remaining[arrear.pk])} 元（已扣除本文件前面各行的还款）。"))
+                problems.append(row.problem(
+                    "还款金额",
+                    f"还款 {fmt_yuan(values['amount'])} 元超过这笔欠款尚欠的 {fmt_yuan(remaining[arrear.pk])} 元"
+                    "（已扣除本文件前面各行的还款）。",
+                ))
                 continue
             remaining[arrear.pk] -= values["amount"]
             entries.append((row, arrear))

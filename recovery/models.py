@@ -37,8 +37,16 @@ class Campaign(models.Model):
         verbose_name = "清收行动"
         verbose_name_plural = "清收行动"
         constraints = [
-            models.CheckConstraint(name="campaign_dates_ordered", condition=Q(end_date__gte=F("start_date")), violation_error_message="结束日期不能早于开始日期。"),
-            models.CheckConstraint(name="campaign_target_ratio_range", condition=Q(target_ratio__gt=0, target_ratio__lte=1), violation_error_message="目标完成比例应在 0 到 1 之间。"),
+            models.CheckConstraint(
+                name="campaign_dates_ordered",
+                condition=Q(end_date__gte=F("start_date")),
+                violation_error_message="结束日期不能早于开始日期。",
+            ),
+            models.CheckConstraint(
+                name="campaign_target_ratio_range",
+                condition=Q(target_ratio__gt=0, target_ratio__lte=1),
+                violation_error_message="目标完成比例应在 0 到 1 之间。",
+            ),
             models.CheckConstraint(
                 name="campaign_lights_ordered",
                 condition=Q(red_below__gte=0, green_from__lte=1, red_below__lte=F("green_from")),
@@ -65,7 +73,10 @@ class Debtor(models.Model):
     litigation_status = models.CharField("诉讼状态", max_length=20, choices=LitigationStatus.choices, default=LitigationStatus.NONE)
     case_number = models.CharField("案号", max_length=60, blank=True)
     created_at = models.DateTimeField("登记时间", default=timezone.now, editable=False)
-    import_batch = models.ForeignKey("imports.ImportBatch", verbose_name="导入批次", null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="+")
+    import_batch = models.ForeignKey(
+        "imports.ImportBatch", verbose_name="导入批次", null=True, blank=True, editable=False,
+        on_delete=models.PROTECT, related_name="+",
+    )
 
     objects = VillageRowQuerySet.as_manager()
 
@@ -74,8 +85,16 @@ class Debtor(models.Model):
         verbose_name = "欠款人"
         verbose_name_plural = "欠款人"
         constraints = [
-            models.CheckConstraint(name="debtor_person_has_no_credit_code", condition=~Q(kind=DebtorKind.PERSON) | Q(credit_code=""), violation_error_message="个人欠款人不填统一社会信用代码。"),
-            models.CheckConstraint(name="debtor_org_has_no_national_id", condition=~Q(kind=DebtorKind.ORGANISATION) | Q(national_id=""), violation_error_message="单位欠款人不填身份证号。"),
+            models.CheckConstraint(
+                name="debtor_person_has_no_credit_code",
+                condition=~Q(kind=DebtorKind.PERSON) | Q(credit_code=""),
+                violation_error_message="个人欠款人不填统一社会信用代码。",
+            ),
+            models.CheckConstraint(
+                name="debtor_org_has_no_national_id",
+                condition=~Q(kind=DebtorKind.ORGANISATION) | Q(national_id=""),
+                violation_error_message="单位欠款人不填身份证号。",
+            ),
             models.CheckConstraint(
                 name="debtor_blacklist_has_reason_and_date",
                 condition=Q(is_blacklisted=False) | (~Q(blacklist_reason="") & Q(blacklisted_on__isnull=False)),
@@ -86,8 +105,18 @@ class Debtor(models.Model):
                 condition=Q(litigation_status=LitigationStatus.NONE) | ~Q(case_number=""),
                 violation_error_message="已起诉的欠款人须填写案号。",
             ),
-            models.UniqueConstraint(fields=["village", "national_id"], condition=~Q(national_id=""), name="debtor_national_id_unique_in_village", violation_error_message="本村已有该身份证号的欠款人。"),
-            models.UniqueConstraint(fields=["village", "credit_code"], condition=~Q(credit_code=""), name="debtor_credit_code_unique_in_village", violation_error_message="本村已有该统一社会信用代码的欠款人。"),
+            models.UniqueConstraint(
+                fields=["village", "national_id"],
+                condition=~Q(national_id=""),
+                name="debtor_national_id_unique_in_village",
+                violation_error_message="本村已有该身份证号的欠款人。",
+            ),
+            models.UniqueConstraint(
+                fields=["village", "credit_code"],
+                condition=~Q(credit_code=""),
+                name="debtor_credit_code_unique_in_village",
+                violation_error_message="本村已有该统一社会信用代码的欠款人。",
+            ),
         ]
 
     def __str__(self):
@@ -130,7 +159,10 @@ class Arrear(models.Model):
         "台账原欠款金额", null=True, blank=True, editable=False,
         help_text="从台账导入时台账上的欠款金额；导入时尚欠金额比它少的，差额是导入前已还的。",
     )
-    import_batch = models.ForeignKey("imports.ImportBatch", verbose_name="导入批次", null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="+")
+    import_batch = models.ForeignKey(
+        "imports.ImportBatch", verbose_name="导入批次", null=True, blank=True, editable=False,
+        on_delete=models.PROTECT, related_name="+",
+    )
 
     objects = VillageRowQuerySet.as_manager()
 
@@ -140,10 +172,27 @@ class Arrear(models.Model):
         verbose_name_plural = "欠款"
         constraints = [
             models.CheckConstraint(name="arrear_principal_positive", condition=Q(principal__gt=0), violation_error_message="欠款金额必须大于 0。"),
-            models.CheckConstraint(name="arrear_outstanding_in_range", condition=Q(outstanding__gte=0, outstanding__lte=F("principal")), violation_error_message="尚欠金额不能小于 0，也不能大于欠款金额。"),
-            models.CheckConstraint(name="arrear_contract_year_with_contract", condition=Q(contract__isnull=True, contract_year__isnull=True) | Q(contract__isnull=False, contract_year__isnull=False), violation_error_message="合同欠费须注明年度。"),
-            models.UniqueConstraint(fields=["contract", "contract_year"], condition=Q(contract__isnull=False), name="arrear_one_per_contract_year", violation_error_message="该合同该年度的欠费已登记。"),
-            models.CheckConstraint(name="arrear_ledger_amount_covers_principal", condition=Q(ledger_amount__isnull=True) | Q(ledger_amount__gte=F("principal")), violation_error_message="台账原欠款金额不能小于欠款金额。"),
+            models.CheckConstraint(
+                name="arrear_outstanding_in_range",
+                condition=Q(outstanding__gte=0, outstanding__lte=F("principal")),
+                violation_error_message="尚欠金额不能小于 0，也不能大于欠款金额。",
+            ),
+            models.CheckConstraint(
+                name="arrear_contract_year_with_contract",
+                condition=Q(contract__isnull=True, contract_year__isnull=True) | Q(contract__isnull=False, contract_year__isnull=False),
+                violation_error_message="合同欠费须注明年度。",
+            ),
+            models.UniqueConstraint(
+                fields=["contract", "contract_year"],
+                condition=Q(contract__isnull=False),
+                name="arrear_one_per_contract_year",
+                violation_error_message="该合同该年度的欠费已登记。",
+            ),
+            models.CheckConstraint(
+                name="arrear_ledger_amount_covers_principal",
+                condition=Q(ledger_amount__isnull=True) | Q(ledger_amount__gte=F("principal")),
+                violation_error_message="台账原欠款金额不能小于欠款金额。",
+            ),
         ]
 
     def __str__(self):
@@ -215,7 +264,10 @@ class Repayment(ImmutableEntry):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="录入人", on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField("录入时间", default=timezone.now, db_index=True)
     submission_token = models.UUIDField("提交标识", default=uuid.uuid4, unique=True, editable=False)
-    import_batch = models.ForeignKey("imports.ImportBatch", verbose_name="导入批次", null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="+")
+    import_batch = models.ForeignKey(
+        "imports.ImportBatch", verbose_name="导入批次", null=True, blank=True, editable=False,
+        on_delete=models.PROTECT, related_name="+",
+    )
 
     objects = ArrearEntryQuerySet.as_manager()
 

@@ -20,10 +20,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from imports.bulk import bulk_insert
 from core.money import MAX_AMOUNT, fmt_yuan
 from core.pinyin import name_initials
 from core.roles import can_write
+from imports.bulk import bulk_insert
 from villages.models import Village
 
 from .choices import OFFSET_KINDS, ArrearCategory, DebtorKind, LitigationStatus, RepaymentKind

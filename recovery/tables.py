@@ -30,7 +30,11 @@ class DebtorTable(BaseTable):
         sequence = ("name", "kind", "village", "id_number", "phone", "principal_total", "outstanding_total", "status", "is_blacklisted", "litigation_status")
 
     def render_id_number(self, record):
-        return mask_national_id(record.national_id) if record.national_id else record.credit_code[:4] + "*" * 10 + record.credit_code[-4:] if record.credit_code else "—"
+        return (
+            mask_national_id(record.national_id) if record.national_id
+            else record.credit_code[:4] + "*" * 10 + record.credit_code[-4:] if record.credit_code
+            else "—"
+        )
 
     def value_id_number(self, record):
         return self.render_id_number(record)

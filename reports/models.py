@@ -41,7 +41,11 @@ class Report(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["campaign", "day", "version"], name="report_one_per_campaign_day_version"),
             models.UniqueConstraint(fields=["campaign", "day"], condition=Q(is_current=True), name="report_one_current_per_campaign_day"),
-            models.CheckConstraint(name="report_rebuild_has_reason", condition=Q(version=1) | ~Q(rebuild_reason=""), violation_error_message="重新生成战报须填写原因。"),
+            models.CheckConstraint(
+                name="report_rebuild_has_reason",
+                condition=Q(version=1) | ~Q(rebuild_reason=""),
+                violation_error_message="重新生成战报须填写原因。",
+            ),
         ]
 
     def __str__(self):

@@ -178,7 +178,7 @@ def _group_rows(village_rows, key, campaign):
         groups.setdefault((code, name, zone), []).append(row)
     result = []
     for (code, name, zone), members in groups.items():
-        total = lambda attr: sum((getattr(m, attr) for m in members), ZERO)  # noqa: E731
+        total = lambda attr, members=members: sum((getattr(m, attr) for m in members), ZERO)  # noqa: E731
         recovered, baseline = total("recovered"), total("baseline")
         value = ratio(recovered, baseline)
         result.append(GroupRow(

@@ -14,10 +14,10 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
+from core.validators import national_id_check_char
 from imports.choices import ImportStatus
 from imports.models import ImportBatch
 from recovery.models import Arrear, Debtor
-from core.validators import national_id_check_char
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

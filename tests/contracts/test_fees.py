@@ -197,7 +197,7 @@ def test_a_contract_without_a_debtor_gets_one_from_the_counterparty_name(village
 
 def test_a_contract_without_a_debtor_and_nothing_unpaid_creates_no_debtor(village_a, staff_user, campaign):
     paid_up = new_contract(village_a, staff_user, number="A", counterparty_name="赵志强")
-    owing = new_contract(village_a, staff_user, number="B", counterparty_name="孙秀英")
+    new_contract(village_a, staff_user, number="B", counterparty_name="孙秀英")
     for year in (2023, 2024, 2025):
         pay_fee(paid_up, staff_user, year, "1000.00")
 
@@ -267,7 +267,7 @@ def test_a_renewal_owes_its_own_fees(village_a, staff_user, campaign):
 
 def test_only_years_whose_due_date_falls_within_the_term_are_charged(village_a, staff_user, debtor_wang, campaign):
     # Starts after 2023's due date (3-1) and ends before 2025's: only 2024 is charged.
-    contract = new_contract(village_a, staff_user, debtor=debtor_wang, start_date=date(2023, 3, 2), end_date=date(2025, 2, 28))
+    new_contract(village_a, staff_user, debtor=debtor_wang, start_date=date(2023, 3, 2), end_date=date(2025, 2, 28))
 
     created = fee_arrears_create(today=TODAY)
 
@@ -436,9 +436,9 @@ def test_a_payment_committed_while_the_task_runs_is_not_owed_again(contract, sta
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_runs_create_one_arrear_per_contract_year(village_a, staff_user, campaign, debtor_wang):
     with_debtor = new_contract(village_a, staff_user, number="A", debtor=debtor_wang)
-    person = new_contract(village_a, staff_user, number="B", counterparty_name="孙秀英")
-    firm = new_contract(village_a, staff_user, number="C", counterparty_name="临沂宏达物流有限公司",
-                        counterparty_kind=DebtorKind.ORGANISATION)
+    new_contract(village_a, staff_user, number="B", counterparty_name="孙秀英")
+    new_contract(village_a, staff_user, number="C", counterparty_name="临沂宏达物流有限公司",
+                 counterparty_kind=DebtorKind.ORGANISATION)
     pay_fee(with_debtor, staff_user, 2025, "400.00")
     threads_count = 4
     barrier = threading.Barrier(threads_count, timeout=30)

@@ -21,11 +21,11 @@ from contracts.choices import ContractCategory, ContractForm, ContractStatus
 from contracts.imports import ContractsLedger
 from contracts.models import Contract, ContractStatusChange
 from contracts.services import contract_create, ledger_contracts_create
-from imports.reading import VILLAGE, VILLAGE_VOCABULARY
-from imports.workbooks import template_workbook
-from imports.choices import ImportStatus
-from imports.services import import_batch_confirm, import_batch_create, import_batch_run, import_batch_validate
 from core.validators import mask_national_id
+from imports.choices import ImportStatus
+from imports.reading import VILLAGE, VILLAGE_VOCABULARY
+from imports.services import import_batch_confirm, import_batch_create, import_batch_run, import_batch_validate
+from imports.workbooks import template_workbook
 from recovery.choices import DebtorKind
 from recovery.models import Debtor
 from tests.factories import DebtorFactory, valid_credit_code, valid_national_id

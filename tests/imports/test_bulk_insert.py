@@ -2,7 +2,8 @@
 on SQLite) must store exactly what bulk_create would, give the keys in order, and fail as
 Django fails."""
 
-from datetime import date, datetime, timezone as dt_timezone
+from datetime import date, datetime
+from datetime import timezone as dt_timezone
 from decimal import Decimal
 
 import pytest

@@ -19,6 +19,7 @@ from django.db import models
 from openpyxl import Workbook, load_workbook
 
 from contracts.imports import ContractsLedger
+from core.validators import national_id_check_char
 from imports import headers
 from imports.cells import (
     WAN_YUAN,
@@ -37,7 +38,6 @@ from imports.cells import (
 )
 from imports.headers import HeaderError, is_blank_row, looks_like_note, stated_unit
 from imports.reading import VILLAGE_VOCABULARY
-from core.validators import national_id_check_char
 from recovery.choices import ArrearCategory, RepaymentKind
 from recovery.imports import ArrearsLedger, RepaymentsLedger
 

@@ -14,10 +14,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError
 from openpyxl import Workbook, load_workbook
 
-from imports.ledgers import Problem
-from imports.workbooks import template_workbook
 from imports.choices import ImportStatus
+from imports.ledgers import Problem
 from imports.services import import_batch_confirm, import_batch_create, import_batch_run, import_batch_validate
+from imports.workbooks import template_workbook
 from recovery import imports as recovery_imports
 from recovery.choices import ArrearCategory, DebtorKind
 from recovery.imports import ArrearsLedger
@@ -444,7 +444,8 @@ def test_it_keeps_what_was_repaid_before_the_import_apart(township, village_a, s
 
     assert batch.status == ImportStatus.IMPORTED
     arrear = Arrear.objects.get()
-    assert (arrear.debtor.name, arrear.principal, arrear.outstanding, arrear.ledger_amount) == ("王五", Decimal("600.00"), Decimal("600.00"), Decimal("1000.00"))
+    assert (arrear.debtor.name, arrear.principal, arrear.outstanding, arrear.ledger_amount) == (
+        "王五", Decimal("600.00"), Decimal("600.00"), Decimal("1000.00"))
     assert summary(batch.preview)["跳过（已登记或已结清）"] == "1 行"
 
 
@@ -484,7 +485,10 @@ def test_it_writes_nothing_when_a_debtor_is_created_meanwhile(township, village_
     batch = import_batch_run(batch_id=batch.pk)
 
     assert batch.status == ImportStatus.FAILED
-    assert batch.failure == "导入时出错，本次没有导入任何数据：与数据库中的数据冲突（可能有人在此期间登记了相同的欠款人或记录）。请重新上传该文件，校验后再导入。"
+    assert batch.failure == (
+        "导入时出错，本次没有导入任何数据：与数据库中的数据冲突（可能有人在此期间登记了相同的欠款人或记录）。"
+        "请重新上传该文件，校验后再导入。"
+    )
     assert not Debtor.objects.exists()
     assert not Arrear.objects.exists()
 
@@ -613,7 +617,10 @@ def test_it_fills_no_number_that_does_not_fit_the_debtors_kind(township, village
     """A person registered without a number, named in a ledger with a credit code: matched by
     name, but a person never gets a credit code."""
     DebtorFactory(village=village_a, name="王五", national_id="")
-    batch = imported(template_ledger(row("王五", 100, 统一社会信用代码=valid_credit_code(3), 欠款人类型="单位")), township=township, user=staff_user, campaign=campaign)
+    batch = imported(
+        template_ledger(row("王五", 100, 统一社会信用代码=valid_credit_code(3), 欠款人类型="单位")),
+        township=township, user=staff_user, campaign=campaign,
+    )
     assert batch.status == ImportStatus.IMPORTED, batch.failure
     debtor = Debtor.objects.get(name="王五")
     assert (debtor.kind, debtor.credit_code, debtor.national_id) == (DebtorKind.PERSON, "", "")

@@ -10,9 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from openpyxl import Workbook
 
-from imports.workbooks import template_workbook
 from imports.choices import ImportStatus
 from imports.services import import_batch_confirm, import_batch_create, import_batch_run, import_batch_validate
+from imports.workbooks import template_workbook
 from recovery.choices import ArrearCategory, RepaymentKind
 from recovery.imports import RepaymentsLedger
 from recovery.models import Arrear, Repayment

@@ -19,12 +19,18 @@ from django.test import override_settings
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
-from imports.reading import read_ledger
-from imports.workbooks import write_annotated_copy
 from imports.choices import ImportStatus
 from imports.models import ImportBatch
-from imports.services import import_batch_confirm, import_batch_create, import_batch_discard, import_batch_run, import_batch_validate
+from imports.reading import read_ledger
+from imports.services import (
+    import_batch_confirm,
+    import_batch_create,
+    import_batch_discard,
+    import_batch_run,
+    import_batch_validate,
+)
 from imports.uploads import check_xlsx_upload
+from imports.workbooks import write_annotated_copy
 from recovery.imports import ArrearsLedger
 from recovery.models import Arrear
 

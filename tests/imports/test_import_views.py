@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
-from imports.ledgers import kind_choices, ledger_kind
 from imports.choices import ImportStatus
+from imports.ledgers import kind_choices, ledger_kind
 from imports.models import ImportBatch
 from imports.services import import_batch_create, import_batch_validate
 from recovery.models import Arrear, Debtor

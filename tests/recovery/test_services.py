@@ -8,13 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
-
-from recovery.choices import ArrearCategory, ArrearStatus, DebtorKind, LitigationStatus, RepaymentKind
 from django.utils import timezone
 
+from recovery.choices import ArrearCategory, ArrearStatus, DebtorKind, LitigationStatus, RepaymentKind
 from recovery.models import Arrear, Debtor, Repayment, Reversal, WriteOff
 from recovery.selectors import township_totals
-from villages.models import Village
 from recovery.services import (
     arrear_create,
     debtor_create,
@@ -36,6 +34,7 @@ from tests.factories import (
     valid_national_id,
     write_off,
 )
+from villages.models import Village
 
 pytestmark = pytest.mark.django_db
 

@@ -98,6 +98,7 @@ def _villages(rng, count, work_areas):
     names = village_names(count)
     ranked_count = count - UNRANKED if count > UNRANKED + 2 else count
     rows = []
+    tie = None
     for index, name in enumerate(names):
         area_index = index % len(work_areas)
         area, zone = work_areas[area_index]
@@ -220,7 +221,7 @@ def _duties(rng, ranked, zones, work_areas):
         for row in bottom:
             role, title = ZONE_ROLE
             duties.append(Duty(zone, role, _person(rng), title, row.name, row.code, row.ratio, "最低"))
-    for number, (area, zone) in enumerate(work_areas):
+    for number, (area, _zone) in enumerate(work_areas):
         bottom = [r for r in reversed(ranked) if r.work_area == area][:3]
         for (role, title, position), row in zip(AREA_ROLES, bottom):
             person = "（未分配）" if number == 1 and position == "倒数第三" else _person(rng)

@@ -335,7 +335,10 @@ def test_it_writes_amounts_ratios_and_ranks_as_numbers(workbook, snapshot):
     rows = list(sheet.iter_rows(min_row=2))
     assert len(rows) == len(snapshot.villages)
     for cells, village in zip(rows, snapshot.villages):
-        for header, attr in [("欠款基数（元）", "baseline"), ("累计清收（元）", "recovered"), ("今日清收（元）", "recovered_today"), ("尚欠（元）", "outstanding")]:
+        for header, attr in [
+            ("欠款基数（元）", "baseline"), ("累计清收（元）", "recovered"),
+            ("今日清收（元）", "recovered_today"), ("尚欠（元）", "outstanding"),
+        ]:
             cell = cells[col[header]]
             assert cell.data_type == "n" and cell.number_format == MONEY_FORMAT
             assert Decimal(str(cell.value)) == getattr(village, attr)

@@ -391,7 +391,9 @@ def test_it_refuses_to_queue_a_rebuild_of_an_older_version(campaign, ledger, adm
 
 
 @pytest.mark.parametrize("reason", ["", "   "])
-def test_it_refuses_to_queue_a_rebuild_without_a_reason_or_by_a_non_administrator(campaign, ledger, administrator, staff_user, reason, django_capture_on_commit_callbacks):
+def test_it_refuses_to_queue_a_rebuild_without_a_reason_or_by_a_non_administrator(
+    campaign, ledger, administrator, staff_user, reason, django_capture_on_commit_callbacks
+):
     v1, _created = build(campaign)
     with frozen(at(date(2025, 3, 11), 9, 0)), django_capture_on_commit_callbacks() as queued:
         with pytest.raises(ValidationError) as caught:
