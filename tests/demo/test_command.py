@@ -28,20 +28,20 @@ def seed_and_fingerprint(**kwargs):
 
 @pytest.fixture(scope="module")
 def first(django_db_setup, django_db_blocker):
-    """The fingerprint of ``seed_demo --villages 8 --seed 7``, taken once for the module."""
+    """The fingerprint of ``seed_demo --villages 3 --seed 7``, taken once for the module."""
     with django_db_blocker.unblock():
-        return seed_and_fingerprint(villages=8, seed=7)
+        return seed_and_fingerprint(villages=3, seed=7)
 
 
 def test_it_makes_the_same_data_from_the_same_seed(first):
-    second = seed_and_fingerprint(villages=8, seed=7)
+    second = seed_and_fingerprint(villages=3, seed=7)
 
     assert first["repayments"] and first["debtors"] and first["contracts"] and first["fee_payments"]
     assert first == second
 
 
 def test_it_makes_different_data_from_another_seed(first):
-    other = seed_and_fingerprint(villages=8, seed=8)
+    other = seed_and_fingerprint(villages=3, seed=8)
 
     assert first["debtors"] != other["debtors"]
     assert first["arrears"] != other["arrears"]
