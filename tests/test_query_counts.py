@@ -3,8 +3,13 @@
 Each page is measured with a small ledger, then again after many more debtors, villages,
 arrears and entries (repayments, reversals, write-offs) were added; the two counts must be
 equal. Run with ``-s`` to see the counts.
+
+The lists, their exports and the home pages share one ledger, built once for the module
+(in a transaction rolled back at its end): every page is measured small, the ledger is
+grown once, and each test measures its page again and compares.
 """
 
+import sys
 from collections import Counter
 from datetime import datetime
 from decimal import Decimal
@@ -13,33 +18,43 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, transaction
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from recovery.choices import ArrearCategory, RepaymentKind
-from tests.factories import ArrearFactory, DebtorFactory, VillageFactory, pay, staff_of, write_off
+from tests.factories import (
+    ArrearFactory,
+    CampaignFactory,
+    DebtorFactory,
+    TownshipFactory,
+    VillageFactory,
+    WorkAreaFactory,
+    ZoneFactory,
+    cadre_of,
+    leader_of,
+    pay,
+    staff_of,
+    write_off,
+)
 from tests.factories import reverse as reverse_entry
 
 pytestmark = pytest.mark.django_db
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2025, 6, 30, 10, 0, tzinfo=SHANGHAI)
 LISTS = ["villages:village_list", "recovery:debtor_list", "recovery:arrear_list", "recovery:repayment_list"]
+LIST_READERS = ["staff_user", "cadre_user"]
+HOME_READERS = ["staff_user", "leader_user", "cadre_user"]
 MORE = 20
 
 
 @pytest.fixture(autouse=True)
 def _now():
-    with time_machine.travel(datetime(2025, 6, 30, 10, 0, tzinfo=SHANGHAI), tick=False):
+    with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def small_ledger(arrear, staff_user, village_b, campaign):
-    """Two debtors, one in each village, one repayment."""
-    pay(arrear, "100.00", staff_user)
-    ArrearFactory(debtor__village=village_b, campaign=campaign, principal=Decimal("800.00"))
 
 
 def grow_ledger(*, campaign, village_a, work_areas, users, count=MORE):
@@ -59,19 +74,6 @@ def grow_ledger(*, campaign, village_a, work_areas, users, count=MORE):
             reverse_entry(first, users[(n + 1) % len(users)], reason=f"冲正{n}")
         if n % 4 == 0:
             write_off(arrear, "10.00", user)
-
-
-@pytest.fixture
-def grow(township, campaign, village_a, work_area_a, work_area_b, staff_user):
-    second_staff = staff_of(township, username="staff2", display_name="经管员小李")
-
-    def _grow():
-        grow_ledger(
-            campaign=campaign, village_a=village_a,
-            work_areas=[work_area_a, work_area_b], users=[staff_user, second_staff],
-        )
-
-    return _grow
 
 
 def measure(client, url, params=None):
@@ -103,33 +105,86 @@ def _repeated(queries, top=3):
     return "\n".join(f"{n}x {sql}" for sql, n in counts.most_common(top))
 
 
+def _list_url(name, export):
+    return reverse(name), ({"_export": "xlsx"} if export else {})
+
+
+def _build_small_ledger():
+    """The conftest's places and users, and its ledger: 张三 owes 东岭村 1,000.00 and paid
+    100.00; 西河村 is owed 800.00."""
+    township = TownshipFactory(code="LS", name="兰山街道")
+    zone = ZoneFactory(township=township, code="S", name="南片区")
+    work_areas = [WorkAreaFactory(zone=zone, code="1", name="第一工作区"), WorkAreaFactory(zone=zone, code="2", name="第二工作区")]
+    village_a = VillageFactory(work_area=work_areas[0], code="LS-001", name="东岭村")
+    village_b = VillageFactory(work_area=work_areas[1], code="LS-002", name="西河村")
+    users = {
+        "staff_user": staff_of(township, username="staff", display_name="经管员小王"),
+        "leader_user": leader_of(township, username="leader", display_name="李主任"),
+        "cadre_user": cadre_of(village_a, username="cadre_a", display_name="东岭村书记"),
+    }
+    campaign = CampaignFactory(township=township, name="2025年清收清欠攻坚行动")
+    arrear = ArrearFactory(debtor=DebtorFactory(village=village_a, name="张三"), campaign=campaign, principal=Decimal("1000.00"))
+    pay(arrear, "100.00", users["staff_user"])
+    ArrearFactory(debtor__village=village_b, campaign=campaign, principal=Decimal("800.00"))
+    return township, campaign, arrear, village_a, work_areas, users
+
+
+@pytest.fixture(scope="module")
+def measured(django_db_setup, django_db_blocker):
+    """Every list, export and home page measured with the small ledger (``few``), then the
+    ledger grown once; the tests measure again. All rolled back when the module ends. (张三's
+    page, measured by its own test, is not touched by the growth: the new debtors are others.)"""
+    with time_machine.travel(NOW, tick=False), django_db_blocker.unblock():
+        module_transaction = transaction.atomic()
+        module_transaction.__enter__()
+        try:
+            township, campaign, arrear, village_a, work_areas, users = _build_small_ledger()
+            few = {}
+            for reader in {*LIST_READERS, *HOME_READERS}:
+                client = Client()
+                client.force_login(users[reader])
+                if reader in LIST_READERS:
+                    for name in LISTS:
+                        for export in (False, True):
+                            few[reader, name, export] = measure(client, *_list_url(name, export))
+                if reader in HOME_READERS:
+                    few[reader, "home"] = measure(client, reverse("home"))
+            second_staff = staff_of(township, username="staff2", display_name="经管员小李")
+            grow_ledger(campaign=campaign, village_a=village_a, work_areas=work_areas, users=[users["staff_user"], second_staff])
+        except BaseException:
+            module_transaction.__exit__(*sys.exc_info())
+            raise
+    try:
+        yield {"few": few, "users": users, "arrear": arrear, "campaign": campaign, "second_staff": second_staff}
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            module_transaction.__exit__(None, None, None)
+
+
 @pytest.mark.parametrize("export", [False, True], ids=["page", "xlsx"])
 @pytest.mark.parametrize("name", LISTS)
-@pytest.mark.parametrize("reader", ["staff_user", "cadre_user"])
-def test_it_lists_in_a_fixed_number_of_queries(client, request, small_ledger, grow, name, export, reader):
-    client.force_login(request.getfixturevalue(reader))
-    url, params = reverse(name), ({"_export": "xlsx"} if export else {})
-    few = measure(client, url, params)
-    grow()
-    many = measure(client, url, params)
-    assert_same_count(f"{name} {'xlsx' if export else 'page'} as {reader}", few, many)
+@pytest.mark.parametrize("reader", LIST_READERS)
+def test_it_lists_in_a_fixed_number_of_queries(client, measured, name, export, reader):
+    client.force_login(measured["users"][reader])
+    many = measure(client, *_list_url(name, export))
+    assert_same_count(f"{name} {'xlsx' if export else 'page'} as {reader}", measured["few"][reader, name, export], many)
 
 
-@pytest.mark.parametrize("reader", ["staff_user", "leader_user", "cadre_user"])
-def test_it_shows_the_home_page_in_a_fixed_number_of_queries(client, request, small_ledger, grow, reader):
-    client.force_login(request.getfixturevalue(reader))
-    few = measure(client, reverse("home"))
-    grow()
+@pytest.mark.parametrize("reader", HOME_READERS)
+def test_it_shows_the_home_page_in_a_fixed_number_of_queries(client, measured, reader):
+    client.force_login(measured["users"][reader])
     many = measure(client, reverse("home"))
-    assert_same_count(f"home as {reader}", few, many)
+    assert_same_count(f"home as {reader}", measured["few"][reader, "home"], many)
 
 
 @pytest.mark.parametrize("reader", ["staff_user", "leader_user", "cadre_user"])
-def test_it_shows_a_debtor_with_many_entries_in_a_fixed_number_of_queries(client, request, arrear, campaign, staff_user, township, reader):
-    second_staff = staff_of(township, username="staff2", display_name="经管员小李")
+def test_it_shows_a_debtor_with_many_entries_in_a_fixed_number_of_queries(client, measured, reader):
+    arrear, campaign = measured["arrear"], measured["campaign"]
+    staff_user, second_staff = measured["users"]["staff_user"], measured["second_staff"]
     pay(arrear, "100.00", staff_user)
     debtor = arrear.debtor
-    client.force_login(request.getfixturevalue(reader))
+    client.force_login(measured["users"][reader])
     url = debtor.get_absolute_url()
     few = measure(client, url)
 
