@@ -10,14 +10,12 @@ module ends; each test runs in a savepoint of it, so what one row's POST changes
 resolved, an upload discarded) is undone before the next row.
 """
 
-import sys
 from datetime import date
 from decimal import Decimal
 from io import BytesIO
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from openpyxl import Workbook
 
@@ -40,6 +38,7 @@ from tests.factories import (
     staff_of,
     superuser,
 )
+from tests.module_db import module_transaction
 
 pytestmark = pytest.mark.django_db
 
@@ -182,22 +181,11 @@ def _invalid_import(user, campaign):
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    """``_build_world()`` once for the module, inside a transaction that is rolled back at
-    its end; every test's own ``db`` transaction is a savepoint inside it."""
-    with django_db_blocker.unblock():
-        module_transaction = transaction.atomic()
-        module_transaction.__enter__()
-        try:
-            built = _build_world()
-        except BaseException:
-            module_transaction.__exit__(*sys.exc_info())
-            raise
-    try:
-        yield built
-    finally:
+    """``_build_world()`` once for the module (tests/module_db.py)."""
+    with module_transaction(django_db_blocker):
         with django_db_blocker.unblock():
-            transaction.set_rollback(True)
-            module_transaction.__exit__(None, None, None)
+            built = _build_world()
+        yield built
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ The lists, their exports and the home pages share one ledger, built once for the
 grown once, and each test measures its page again and compares.
 """
 
-import sys
 from collections import Counter
 from datetime import datetime
 from decimal import Decimal
@@ -18,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection, transaction
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -40,6 +39,7 @@ from tests.factories import (
     write_off,
 )
 from tests.factories import reverse as reverse_entry
+from tests.module_db import module_transaction
 
 pytestmark = pytest.mark.django_db
 
@@ -134,10 +134,8 @@ def measured(django_db_setup, django_db_blocker):
     """Every list, export and home page measured with the small ledger (``few``), then the
     ledger grown once; the tests measure again. All rolled back when the module ends. (张三's
     page, measured by its own test, is not touched by the growth: the new debtors are others.)"""
-    with time_machine.travel(NOW, tick=False), django_db_blocker.unblock():
-        module_transaction = transaction.atomic()
-        module_transaction.__enter__()
-        try:
+    with time_machine.travel(NOW, tick=False), module_transaction(django_db_blocker):
+        with django_db_blocker.unblock():
             township, campaign, arrear, village_a, work_areas, users = _build_small_ledger()
             few = {}
             for reader in {*LIST_READERS, *HOME_READERS}:
@@ -151,15 +149,7 @@ def measured(django_db_setup, django_db_blocker):
                     few[reader, "home"] = measure(client, reverse("home"))
             second_staff = staff_of(township, username="staff2", display_name="经管员小李")
             grow_ledger(campaign=campaign, village_a=village_a, work_areas=work_areas, users=[users["staff_user"], second_staff])
-        except BaseException:
-            module_transaction.__exit__(*sys.exc_info())
-            raise
-    try:
         yield {"few": few, "users": users, "arrear": arrear, "campaign": campaign, "second_staff": second_staff}
-    finally:
-        with django_db_blocker.unblock():
-            transaction.set_rollback(True)
-            module_transaction.__exit__(None, None, None)
 
 
 @pytest.mark.parametrize("export", [False, True], ids=["page", "xlsx"])

@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import transaction
 
 from contracts.models import (
     Contract,
@@ -28,6 +27,7 @@ from contracts.models import (
     ContractStatusChange,
 )
 from recovery.models import Arrear, Debtor, Repayment, Reversal, WriteOff
+from tests.module_db import module_transaction
 from villages.models import Assignment, Village
 
 PASSWORD = "demo-test-pw"
@@ -48,12 +48,12 @@ def seed(villages=5, seed=1, password=PASSWORD, reports=False):
 
 @contextmanager
 def seeded_once(django_db_blocker, **arguments):
-    """For a module-scoped fixture: seed with ``arguments`` in a transaction, yield what
-    ``seed_demo`` printed, and roll everything back when the module is done."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        output = seed(**arguments)
+    """For a module-scoped fixture: seed with ``arguments`` in the module's transaction
+    (tests/module_db.py), yield what ``seed_demo`` printed; rolled back when the module is done."""
+    with module_transaction(django_db_blocker):
+        with django_db_blocker.unblock():
+            output = seed(**arguments)
         yield output
-        transaction.set_rollback(True)
 
 
 def fingerprint():
