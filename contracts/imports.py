@@ -36,8 +36,7 @@ from imports.cells import (
 )
 from imports.headers import Vocabulary
 from imports.ledgers import LedgerKind, Plan, RowReader, TemplateColumn, preview_table, village_names
-from recovery.choices import DebtorKind
-from recovery.imports import DEBTOR_KIND_ALIASES, IDENTITY_SYNONYMS
+from recovery.imports import IDENTITY_SYNONYMS, read_debtor_kind
 from recovery.models import Debtor
 
 from .choices import ContractCategory, ContractForm
@@ -196,14 +195,7 @@ class ContractsLedger(LedgerKind):
             "national_id": read("身份证号", parse_national_id, required=False) or "",
             "credit_code": read("统一社会信用代码", parse_credit_code) or "",
         }
-        kind = read("承包方类型", parse_choice, DebtorKind, noun="承包方类型", aliases=DEBTOR_KIND_ALIASES, required=False)
-        values["kind_stated"] = kind is not None
-        if kind is None:
-            kind = DebtorKind.ORGANISATION if values["credit_code"] else DebtorKind.PERSON
-        if kind == DebtorKind.PERSON and values["credit_code"]:
-            read.fail("统一社会信用代码", "个人承包方不填统一社会信用代码；如是单位，请在“承包方类型”填“单位”。")
-        if kind == DebtorKind.ORGANISATION and values["national_id"]:
-            read.fail("身份证号", "单位承包方不填身份证号。")
+        kind, values["kind_stated"] = read_debtor_kind(read, values, noun="承包方")
         category = read("合同类别", parse_choice, ContractCategory, noun="合同类别", aliases=CATEGORY_ALIASES)
         form = read("合同形式", parse_choice, ContractForm, noun="合同形式", aliases=FORM_ALIASES)
         values.update(

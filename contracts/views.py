@@ -9,7 +9,7 @@ from django.views.generic import TemplateView
 from core.exports import sheets_to_workbook, workbook_response
 from core.money import fmt_yuan
 from core.roles import can_write
-from core.views import ObjectListView, ScopedDetailView, ServiceFormView, WriterRequiredMixin
+from core.views import ObjectListView, ScopedDetailView, ServiceFormView, VillageChoiceMixin, WriterRequiredMixin
 from villages.models import Village
 
 from . import selectors, services
@@ -62,16 +62,12 @@ class ContractServiceFormView(WriterRequiredMixin, ServiceFormView):
     queryset = Contract.objects.select_related("village__work_area__zone")
 
 
-class ContractCreateView(WriterRequiredMixin, ServiceFormView):
+class ContractCreateView(WriterRequiredMixin, VillageChoiceMixin, ServiceFormView):
     form_class = ContractForm
     template_name = "contracts/contract_form.html"
     title = "登记合同"
 
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "villages": Village.objects.visible_to(self.request.user)}
-
-    def get_initial(self):
-        return {"village": self.request.GET.get("village")}
+    preselect_village = True
 
     def perform(self, form):
         data = dict(form.cleaned_data)
@@ -81,7 +77,7 @@ class ContractCreateView(WriterRequiredMixin, ServiceFormView):
         return f"已登记合同 {contract.number}（{contract.get_status_display()}）。"
 
 
-class ContractEditView(ContractServiceFormView):
+class ContractEditView(VillageChoiceMixin, ContractServiceFormView):
     form_class = ContractForm
     template_name = "contracts/contract_form.html"
 
@@ -89,7 +85,7 @@ class ContractEditView(ContractServiceFormView):
         return f"修改合同：{self.object.number}"
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "instance": self.object, "villages": Village.objects.visible_to(self.request.user)}
+        return {**super().get_form_kwargs(), "instance": self.object}
 
     def perform(self, form):
         data = {k: v for k, v in form.cleaned_data.items() if k != "village"}

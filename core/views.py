@@ -135,6 +135,22 @@ class ServiceFormView(ScopedMixin, SingleObjectMixin, FormView):
         return (self.object if self.object is not None else self.result).get_absolute_url()
 
 
+class VillageChoiceMixin:
+    """A form whose ``villages`` argument is the villages the user may see (its village
+    picker); with ``preselect_village``, ``?village=<id>`` picks one to begin with."""
+
+    preselect_village = False
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "villages": Village.objects.visible_to(self.request.user)}
+
+    def get_initial(self):
+        initial = super().get_initial()
+        if self.preselect_village:
+            initial["village"] = self.request.GET.get("village")
+        return initial
+
+
 class HomeView(LoginRequiredMixin, TemplateView):
     template_name = "core/home.html"
 

@@ -107,6 +107,21 @@ def _debtor_identity(read):
     return values
 
 
+def read_debtor_kind(read, values, *, noun):
+    """The ``{noun}类型`` column (个人/单位; blank: 单位 when a 统一社会信用代码 is given, else
+    个人), checked against the identity numbers already in ``values`` -> (kind, stated)."""
+    header = f"{noun}类型"
+    kind = read(header, parse_choice, DebtorKind, noun=header, aliases=DEBTOR_KIND_ALIASES, required=False)
+    stated = kind is not None
+    if kind is None:
+        kind = DebtorKind.ORGANISATION if values["credit_code"] else DebtorKind.PERSON
+    if kind == DebtorKind.PERSON and values["credit_code"]:
+        read.fail("统一社会信用代码", f"个人{noun}不填统一社会信用代码；如是单位，请在“{header}”填“单位”。")
+    if kind == DebtorKind.ORGANISATION and values["national_id"]:
+        read.fail("身份证号", f"单位{noun}不填身份证号。")
+    return kind, stated
+
+
 class DebtorMatcher:
     """Resolves rows to debtors of their village: existing (pk) or new (a key shared by the
     rows of the same new debtor). Problems are collected, one per row at most."""
@@ -258,13 +273,7 @@ class ArrearsLedger(LedgerKind):
     def parse_row(self, cells, *, units, memo=None):
         read = RowReader(cells, memo)
         values = _debtor_identity(read)
-        kind = read("欠款人类型", parse_choice, DebtorKind, noun="欠款人类型", aliases=DEBTOR_KIND_ALIASES, required=False)
-        if kind is None:
-            kind = DebtorKind.ORGANISATION if values["credit_code"] else DebtorKind.PERSON
-        if kind == DebtorKind.PERSON and values["credit_code"]:
-            read.fail("统一社会信用代码", "个人欠款人不填统一社会信用代码；如是单位，请在“欠款人类型”填“单位”。")
-        if kind == DebtorKind.ORGANISATION and values["national_id"]:
-            read.fail("身份证号", "单位欠款人不填身份证号。")
+        kind, _ = read_debtor_kind(read, values, noun="欠款人")
         values.update(
             kind=str(kind),
             phone=read("联系电话", parse_phone, required=False) or "",

@@ -5,8 +5,7 @@ from django.utils.html import format_html
 
 from core.money import fmt_yuan
 from core.roles import can_write
-from core.views import ObjectListView, ScopedDetailView, ServiceFormView, WriterRequiredMixin
-from villages.models import Village
+from core.views import ObjectListView, ScopedDetailView, ServiceFormView, VillageChoiceMixin, WriterRequiredMixin
 
 from . import selectors, services
 from .filtersets import ArrearFilterSet, DebtorFilterSet, RepaymentFilterSet
@@ -37,16 +36,12 @@ class DebtorView(ScopedDetailView):
         return context
 
 
-class DebtorCreateView(WriterRequiredMixin, ServiceFormView):
+class DebtorCreateView(WriterRequiredMixin, VillageChoiceMixin, ServiceFormView):
     form_class = DebtorForm
     template_name = "recovery/debtor_form.html"
     title = "登记欠款人"
 
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "villages": Village.objects.visible_to(self.request.user)}
-
-    def get_initial(self):
-        return {"village": self.request.GET.get("village")}
+    preselect_village = True
 
     def perform(self, form):
         data = dict(form.cleaned_data)
@@ -59,7 +54,7 @@ class DebtorCreateView(WriterRequiredMixin, ServiceFormView):
         return reverse("recovery:arrear_add", kwargs={"debtor": self.result.pk})
 
 
-class DebtorEditView(WriterRequiredMixin, ServiceFormView):
+class DebtorEditView(WriterRequiredMixin, VillageChoiceMixin, ServiceFormView):
     queryset = Debtor.objects.select_related("village")
     form_class = DebtorForm
     template_name = "recovery/debtor_form.html"
@@ -68,7 +63,7 @@ class DebtorEditView(WriterRequiredMixin, ServiceFormView):
         return f"修改欠款人：{self.object.name}"
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "instance": self.object, "villages": Village.objects.visible_to(self.request.user)}
+        return {**super().get_form_kwargs(), "instance": self.object}
 
     def perform(self, form):
         data = {k: v for k, v in form.cleaned_data.items() if k != "village"}

@@ -115,6 +115,12 @@ def sheet_rows(sheet):
 # ---- the whole walk: register, review, re-sign, figures ---------------------------------
 
 
+def test_it_offers_the_villages_the_user_may_see_on_a_new_contract(staff_client, village_a, village_b, other_village):
+    form = staff_client.get(ADD, {"village": village_a.pk}).context["form"]
+    assert set(form.fields["village"].queryset) == {village_a, village_b}
+    assert str(form["village"].value()) == str(village_a.pk)
+
+
 def test_it_walks_a_registered_contract_to_resigned_and_shows_the_new_fee_in_the_figures(staff_client, village_a, village_b):
     assert staff_client.get(ADD).status_code == 200
     response = staff_client.post(ADD, {

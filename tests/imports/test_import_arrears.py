@@ -23,6 +23,7 @@ from recovery.choices import ArrearCategory, DebtorKind
 from recovery.imports import ArrearsLedger
 from recovery.models import Arrear, Debtor
 from tests.factories import ArrearFactory, CampaignFactory, DebtorFactory, valid_credit_code, valid_national_id
+from tests.imports.workbooks import filled_template
 
 pytestmark = pytest.mark.django_db
 
@@ -33,16 +34,7 @@ FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
 
 def template_ledger(*rows):
     """The downloadable template with its example row replaced by ``rows`` (header -> value)."""
-    kind = ArrearsLedger()
-    workbook = template_workbook(kind)
-    sheet = workbook.active
-    columns = {column.header: index for index, column in enumerate(kind.columns, start=1)}
-    for column in columns.values():
-        sheet.cell(4, column).value = None
-    for number, row in enumerate(rows, start=4):
-        for header, value in row.items():
-            sheet.cell(number, columns[header], value)
-    return workbook
+    return filled_template(ArrearsLedger(), *rows)
 
 
 def row(name, amount, *, village="东岭村", category="借款", incurred_on="2019-5-13", **more):

@@ -12,11 +12,11 @@ from openpyxl import Workbook
 
 from imports.choices import ImportStatus
 from imports.services import import_batch_confirm, import_batch_create, import_batch_run, import_batch_validate
-from imports.workbooks import template_workbook
 from recovery.choices import ArrearCategory, RepaymentKind
 from recovery.imports import RepaymentsLedger
 from recovery.models import Arrear, Repayment
 from tests.factories import ArrearFactory, CampaignFactory, DebtorFactory, pay, reverse
+from tests.imports.workbooks import filled_template
 
 pytestmark = pytest.mark.django_db
 
@@ -25,16 +25,7 @@ pytestmark = pytest.mark.django_db
 
 def template_ledger(*rows):
     """The downloadable template with its example row replaced by ``rows`` (header -> value)."""
-    kind = RepaymentsLedger()
-    workbook = template_workbook(kind)
-    sheet = workbook.active
-    columns = {column.header: index for index, column in enumerate(kind.columns, start=1)}
-    for column in columns.values():
-        sheet.cell(4, column).value = None
-    for number, row in enumerate(rows, start=4):
-        for header, value in row.items():
-            sheet.cell(number, columns[header], value)
-    return workbook
+    return filled_template(RepaymentsLedger(), *rows)
 
 
 def row(name, amount, *, received_on="2025-3-1", kind="现金", village="东岭村", **more):

@@ -312,6 +312,17 @@ def test_it_creates_a_debtor_and_goes_on_to_its_arrears(staff_client, village_a)
     assert debtor.name_initials == "ls"
 
 
+def test_it_offers_the_villages_the_user_may_see_and_preselects_the_one_asked_for(staff_client, village_a, village_b, other_village):
+    form = staff_client.get(reverse("recovery:debtor_add"), {"village": village_b.pk}).context["form"]
+    assert set(form.fields["village"].queryset) == {village_a, village_b}
+    assert str(form["village"].value()) == str(village_b.pk)
+
+
+def test_it_keeps_the_debtors_own_village_on_the_edit_form(staff_client, debtor, village_b):
+    form = staff_client.get(reverse("recovery:debtor_edit", kwargs={"pk": debtor.pk}), {"village": village_b.pk}).context["form"]
+    assert form["village"].value() == debtor.village_id
+
+
 def arrear_data(campaign, **fields):
     data = {"campaign": campaign.pk, "category": ArrearCategory.LEASE_FEE, "description": "鱼塘租赁费",
             "incurred_on": "2021-01-01", "principal": "8000"}
