@@ -11,12 +11,14 @@ class BaseTable(tables.Table):
     """Every list's table. On a phone (≤ 480 px, static/css/app.css) each row becomes a card:
     every cell carries its column's header as ``data-label`` (templates/core/table.html),
     ``card_title`` heads the card, ``card_first`` come next in that order, the others follow
-    in table order, and ``card_hidden`` are left off the card. Only the phone's view
+    in table order, and ``card_hidden`` are left off the card; ``card_unlabelled`` cells say
+    what they are themselves (an action link, a badge) and show no label. Only the phone's view
     changes: the desktop table and the Excel export keep every column in table order."""
 
     card_title = None
     card_first = ()
     card_hidden = ()
+    card_unlabelled = ()
 
     class Meta:
         attrs = {"class": "table table-cards"}
@@ -32,6 +34,8 @@ class BaseTable(tables.Table):
             classes.add(f"card-o{self.card_first.index(name) + 1}")
         if name in self.card_hidden:
             classes.add("card-hide")
+        if name in self.card_unlabelled:
+            classes.add("card-nolabel")
         return classes
 
     def __init_subclass__(cls, **kwargs):

@@ -78,9 +78,12 @@ class ObjectListView(ScopedMixin, ExportMixin, SingleTableMixin, FilterView):
     def get_totals(self):
         """{"count": n, name: amount, ...} of the filtered rows, in one query."""
         if not hasattr(self, "_totals"):
-            self._totals = self.object_list.aggregate(
-                count=Count("pk"), **{name: aggregate for name, (_label, aggregate) in self.totals.items()},
+            # Aliased apart from the queryset's own annotations: aggregate(baseline=Sum("baseline"))
+            # would replace the annotation it sums.
+            figures = self.object_list.aggregate(
+                _count=Count("pk"), **{f"_total_{name}": aggregate for name, (_label, aggregate) in self.totals.items()},
             )
+            self._totals = {"count": figures["_count"], **{name: figures[f"_total_{name}"] for name in self.totals}}
         return self._totals
 
     def get_table_pagination(self, table):

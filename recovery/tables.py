@@ -89,6 +89,7 @@ class RepaymentTable(BaseTable):
     card_title = "debtor"
     card_first = ("amount", "reversal", "village", "recorded_at")
     card_hidden = ("recorded_by",)
+    card_unlabelled = ("reversal",)
     recorded_at = tables.DateTimeColumn(verbose_name="录入时间", format="Y-m-d H:i")
     village = tables.Column(verbose_name="村居", accessor="arrear__village", order_by=("arrear__village__code",))
     debtor = tables.Column(verbose_name="欠款人", accessor="arrear__debtor", linkify=True, order_by=("arrear__debtor__name",))

@@ -3,18 +3,9 @@ for a phone's width, with a way home; the 500 page needs no request and no datab
 
 import pytest
 from django.template.loader import render_to_string
-from django.urls import path, reverse
-
-from config.urls import urlpatterns as site_urlpatterns
+from django.urls import reverse
 
 VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'
-
-
-def boom(request):
-    raise RuntimeError("出错了")
-
-
-urlpatterns = [path("boom/", boom), *site_urlpatterns]
 
 
 def assert_error_page(response, status, heading):
@@ -45,7 +36,7 @@ def test_it_tells_a_cadre_why_a_writer_page_is_refused(client, cadre_user):
 
 
 @pytest.mark.django_db
-@pytest.mark.urls(__name__)
+@pytest.mark.urls("tests.boom_urls")
 def test_it_shows_the_500_page_without_the_database(client, django_assert_num_queries):
     client.raise_request_exception = False
     with django_assert_num_queries(0):  # no request context, no user, no session read
