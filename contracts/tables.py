@@ -25,6 +25,9 @@ class AreaColumn(tables.Column):
 
 
 class ContractTable(BaseTable):
+    card_title = "number"
+    card_first = ("counterparty_name", "village", "status", "fees_outstanding", "annual_fee", "end_date")
+    card_hidden = ("form", "democratic_procedure")
     number = tables.Column(verbose_name="合同编号", linkify=True)
     village = tables.Column(verbose_name="村居", order_by=("village__order", "village__code"))
     counterparty_name = tables.Column(verbose_name="承包方")

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import Sum
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.html import format_html
@@ -24,6 +25,7 @@ class ContractListView(ObjectListView):
     queryset = selectors.contracts_for_list(Contract.objects.all())
     filterset_class = ContractFilterSet
     table_class = ContractTable
+    totals = {"annual_fee": ("年承包费", Sum("annual_fee")), "fees_outstanding": ("欠缴承包费", Sum("fees_outstanding"))}
     title = "合同"
     add_url_name = "contracts:contract_add"
 

@@ -1,6 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
 from django.views.generic import DetailView, FormView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
@@ -12,6 +14,7 @@ from villages.models import Village
 
 from .exports import XlsxTableExport
 from .forms import apply_service_errors
+from .money import fmt_yuan
 from .roles import Role, can_write, user_role
 
 
@@ -32,13 +35,32 @@ class WriterRequiredMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
+class CountedPaginator(Paginator):
+    """A paginator told how many rows there are (the list's totals query counted them), so
+    it runs no COUNT of its own."""
+
+    def __init__(self, object_list, per_page, *, count, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.__dict__["count"] = count  # Paginator.count is a cached_property
+
+
 class ObjectListView(ScopedMixin, ExportMixin, SingleTableMixin, FilterView):
-    """A list page: filters, a paginated table, and an .xlsx export of the filtered rows."""
+    """A list page: filters, the totals of the filtered rows, a paginated table, and an
+    .xlsx export of the filtered rows.
+
+    ``totals``: the amounts summed over the filtered rows, shown above the table beside the
+    count, ``{name: (label, aggregate)}`` (``{"principal": ("欠款金额", Sum("principal"))}``);
+    count and sums are one query, whose count the table's paginator reuses: a list counts
+    its rows once. The export builds only its own unpaginated table: no count, no totals.
+    """
 
     template_name = "core/object_list.html"
     export_class = XlsxTableExport
     export_formats = (XlsxTableExport.XLSX,)
-    paginate_by = 50
+    # Only the table paginates (per_page); FilterView's own paging would count the rows again.
+    paginate_by = None
+    per_page = 50
+    totals = {}
     title = ""
     add_url_name = None
 
@@ -50,6 +72,25 @@ class ObjectListView(ScopedMixin, ExportMixin, SingleTableMixin, FilterView):
             raise Http404("没有找到该村居。")
         return super().get(request, *args, **kwargs)
 
+    def exporting(self):
+        return self.export_class.is_valid_format(self.request.GET.get(self.export_trigger_param))
+
+    def get_totals(self):
+        """{"count": n, name: amount, ...} of the filtered rows, in one query."""
+        if not hasattr(self, "_totals"):
+            # Aliased apart from the queryset's own annotations: aggregate(baseline=Sum("baseline"))
+            # would replace the annotation it sums.
+            figures = self.object_list.aggregate(
+                _count=Count("pk"), **{f"_total_{name}": aggregate for name, (_label, aggregate) in self.totals.items()},
+            )
+            self._totals = {"count": figures["_count"], **{name: figures[f"_total_{name}"] for name in self.totals}}
+        return self._totals
+
+    def get_table_pagination(self, table):
+        if self.exporting():
+            return False
+        return {"per_page": self.per_page, "paginator_class": CountedPaginator, "count": self.get_totals()["count"]}
+
     def get_export_filename(self, export_format):
         return f"{self.title}.{export_format}"
 
@@ -57,14 +98,38 @@ class ObjectListView(ScopedMixin, ExportMixin, SingleTableMixin, FilterView):
         return {"title": self.title}
 
     def get_context_data(self, **kwargs):
+        if self.exporting():
+            return kwargs  # render_to_response sends the export, which builds its own table
         context = super().get_context_data(**kwargs)
         context["title"] = self.title
         context["add_url_name"] = self.add_url_name if can_write(self.request.user) else None
+        figures = self.get_totals()
+        context["row_count"] = figures["count"]
+        context["totals"] = [(label, fmt_yuan(figures[name])) for name, (label, _aggregate) in self.totals.items()]
+        context["filters_selected"] = filters_selected(self.filterset)
+        context["filtered"] = is_filtered(self.filterset)
         query = self.request.GET.copy()
         query.pop("page", None)
         query["_export"] = "xlsx"
         context["export_query"] = query.urlencode()
         return context
+
+
+def _has_value(field):
+    value = field.value()
+    return any(v not in (None, "") for v in (value if isinstance(value, (list, tuple)) else [value]))
+
+
+def filters_selected(filterset):
+    """How many of the folded filter fields (all visible ones but the search box) have a value."""
+    if not filterset.is_bound:
+        return 0
+    return sum(_has_value(field) for field in filterset.form.visible_fields() if field.name != "q")
+
+
+def is_filtered(filterset):
+    """Whether any filter, the search box and hidden ones included, narrows the list."""
+    return filterset.is_bound and any(_has_value(field) for field in filterset.form)
 
 
 class ScopedDetailView(ScopedMixin, DetailView):

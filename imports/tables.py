@@ -4,6 +4,8 @@ from core.tables import BaseTable
 
 
 class ImportBatchTable(BaseTable):
+    card_title = "original_name"
+    card_first = ("pk", "status", "kind", "row_count", "error_count")
     pk = tables.Column(verbose_name="批次", linkify=True)
     kind = tables.Column(verbose_name="导入内容")
     original_name = tables.Column(verbose_name="文件名")

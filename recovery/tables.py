@@ -13,6 +13,9 @@ def status_badge(status):
 
 
 class DebtorTable(BaseTable):
+    card_title = "name"
+    card_first = ("outstanding_total", "status", "village", "principal_total")
+    card_hidden = ("id_number", "phone")
     name = tables.Column(verbose_name="姓名/名称", linkify=True)
     kind = tables.Column(verbose_name="类型")
     village = tables.Column(verbose_name="村居", order_by=("village__order", "village__code"))
@@ -56,6 +59,8 @@ class DebtorTable(BaseTable):
 
 
 class ArrearTable(BaseTable):
+    card_title = "debtor"
+    card_first = ("outstanding", "status", "village", "principal")
     debtor = tables.Column(verbose_name="欠款人", linkify=True, order_by=("debtor__name",))
     village = tables.Column(verbose_name="村居", order_by=("village__order", "village__code"))
     category = tables.Column(verbose_name="类别")
@@ -81,6 +86,10 @@ class ArrearTable(BaseTable):
 
 
 class RepaymentTable(BaseTable):
+    card_title = "debtor"
+    card_first = ("amount", "reversal", "village", "recorded_at")
+    card_hidden = ("recorded_by",)
+    card_unlabelled = ("reversal",)
     recorded_at = tables.DateTimeColumn(verbose_name="录入时间", format="Y-m-d H:i")
     village = tables.Column(verbose_name="村居", accessor="arrear__village", order_by=("arrear__village__code",))
     debtor = tables.Column(verbose_name="欠款人", accessor="arrear__debtor", linkify=True, order_by=("arrear__debtor__name",))

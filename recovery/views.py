@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.db.models import Q, Sum
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.html import format_html
@@ -18,6 +19,7 @@ class DebtorListView(ObjectListView):
     queryset = selectors.debtors_with_totals(Debtor.objects.all())
     filterset_class = DebtorFilterSet
     table_class = DebtorTable
+    totals = {"principal": ("欠款金额", Sum("principal_total")), "outstanding": ("尚欠金额", Sum("outstanding_total"))}
     title = "欠款人"
     add_url_name = "recovery:debtor_add"
 
@@ -77,6 +79,7 @@ class ArrearListView(ObjectListView):
     queryset = Arrear.objects.select_related("debtor", "village")
     filterset_class = ArrearFilterSet
     table_class = ArrearTable
+    totals = {"principal": ("欠款金额", Sum("principal")), "outstanding": ("尚欠金额", Sum("outstanding"))}
     title = "欠款"
 
 
@@ -119,6 +122,7 @@ class RepaymentListView(ObjectListView):
     queryset = Repayment.objects.select_related("arrear__debtor", "arrear__village", "recorded_by", "reversal")
     filterset_class = RepaymentFilterSet
     table_class = RepaymentTable
+    totals = {"amount": ("金额合计（不含已冲正）", Sum("amount", filter=Q(reversal__isnull=True)))}
     title = "清收记录"
     add_url_name = "recovery:repayment_add"
 

@@ -8,6 +8,8 @@ from .models import Report
 
 
 class ReportTable(BaseTable):
+    card_title = "day"
+    card_first = ("downloads", "issue_number", "is_current")
     day = tables.DateColumn(verbose_name="日期", format="Y-m-d", linkify=True)
     issue_number = tables.Column(verbose_name="期数")
     campaign = tables.Column(verbose_name="清收行动")

@@ -46,6 +46,7 @@ pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2025, 6, 30, 10, 0, tzinfo=SHANGHAI)
 LISTS = ["villages:village_list", "recovery:debtor_list", "recovery:arrear_list", "recovery:repayment_list"]
+EVERY_LIST = [*LISTS, "contracts:contract_list", "reports:report_list", "imports:batch_list"]
 LIST_READERS = ["staff_user", "cadre_user"]
 HOME_READERS = ["staff_user", "leader_user", "cadre_user"]
 MORE = 20
@@ -159,6 +160,17 @@ def test_it_lists_in_a_fixed_number_of_queries(client, measured, name, export, r
     client.force_login(measured["users"][reader])
     many = measure(client, *_list_url(name, export))
     assert_same_count(f"{name} {'xlsx' if export else 'page'} as {reader}", measured["few"][reader, name, export], many)
+
+
+@pytest.mark.parametrize("export", [False, True], ids=["page", "xlsx"])
+@pytest.mark.parametrize("name", EVERY_LIST)
+def test_it_counts_a_list_once(client, measured, name, export):
+    """A page counts its rows once, in the query that sums its totals (its paginator reuses
+    that count); an export counts nothing (it shows every row, no pages, no totals)."""
+    client.force_login(measured["users"]["staff_user"])
+    _, _, queries = measure(client, *_list_url(name, export))
+    counting = [q["sql"] for q in queries.captured_queries if q["sql"].upper().startswith("SELECT COUNT(")]
+    assert len(counting) == (0 if export else 1), "\n".join(counting)
 
 
 @pytest.mark.parametrize("reader", HOME_READERS)

@@ -12,6 +12,9 @@ def village_url(record, table):
 
 
 class VillageTable(BaseTable):
+    card_title = "name"
+    card_first = ("ratio", "outstanding", "recovered", "baseline")
+    card_hidden = ("code",)
     code = tables.Column(verbose_name="编码")
     # A link for the villages the user may open (full_access_ids), plain text for the others.
     name = tables.Column(verbose_name="村居", linkify=village_url)

@@ -1,3 +1,5 @@
+from django.db.models import Sum
+
 from core.views import ObjectListView, ScopedDetailView
 from recovery.selectors import township_totals, villages_with_figures
 
@@ -14,6 +16,10 @@ class VillageListView(ObjectListView):
     queryset = Village.objects.all()
     filterset_class = VillageFilterSet
     table_class = VillageTable
+    totals = {
+        "baseline": ("欠款总额", Sum("baseline")), "recovered": ("已清收", Sum("recovered")),
+        "outstanding": ("尚欠", Sum("outstanding")),
+    }
     title = "村居"
 
     def get_queryset(self):

@@ -6,11 +6,14 @@ look at. Fixtures ``browser``, ``phone``, ``login`` and ``screenshot`` are in co
 """
 
 import re
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 
+from contracts.choices import ContractCategory, ContractForm
+from contracts.services import contract_create
 from recovery.choices import ArrearCategory
 from recovery.models import Repayment
 from tests.factories import ArrearFactory, DebtorFactory, pay
@@ -85,20 +88,26 @@ OVERFLOW_JS = """
 """
 
 
-def assert_fits_phone(page, name):
-    """No page-level horizontal scrolling at 375 px; if there is, say what overflows."""
+def overflow_problem(page, name):
+    """None if the page does not scroll sideways at 375 px; else what overflows."""
     result = page.evaluate(OVERFLOW_JS)
     if result["scrollWidth"] <= PHONE_WIDTH:
-        return
+        return None
     offenders = result["offenders"]
     culprits = [o for o in offenders if o["leaf"]][:5] or offenders[:5]
     lines = [f"  reaches {o['right']}px (box {o['width']}px): {o['path']} «{o['text']}»" for o in culprits]
-    pytest.fail(
+    return (
         f"{name}（{page.url}）在 {PHONE_WIDTH}px 宽的手机上横向溢出："
         f"document scrollWidth={result['scrollWidth']}px > {PHONE_WIDTH}px。溢出的最内层元素：\n"
-        + "\n".join(lines),
-        pytrace=False,
+        + "\n".join(lines)
     )
+
+
+def assert_fits_phone(page, name):
+    """No page-level horizontal scrolling at 375 px; if there is, say what overflows."""
+    problem = overflow_problem(page, name)
+    if problem:
+        pytest.fail(problem, pytrace=False)
 
 
 # ---- data ---------------------------------------------------------------------------
@@ -120,7 +129,13 @@ def ledger(village_b, campaign, debtor, arrear, staff_user):
     li_si = DebtorFactory(village=village_b, name="李四")
     far = ArrearFactory(debtor=li_si, campaign=campaign, principal=Decimal("5000.00"))
     pay(far, Decimal("500.00"), staff_user)
-    return {"debtor": debtor, "arrear": arrear, "lease": lease}
+    contract = contract_create(
+        village=debtor.village, created_by=staff_user, number="DL-2025-001",
+        counterparty_name="兰山区东岭村南洼种植专业合作社（法人代表张三）", category=ContractCategory.RESERVE_LAND,
+        subject="东岭村南洼机动地", area_mu="3.50", annual_fee="3000.00",
+        start_date=date(2020, 1, 1), end_date=date(2029, 12, 31), form=ContractForm.WRITTEN,
+    )
+    return {"debtor": debtor, "arrear": arrear, "lease": lease, "contract": contract}
 
 
 # ---- 1. staff on a phone: find, pick, enter, save; an overpayment is refused ----------
@@ -266,37 +281,138 @@ def test_cadre_home_shows_village_rank_and_ratio(phone, login, screenshot, cadre
 
 # ---- 4. every page fits a 375 px phone (wide tables scroll inside .table-container) ----
 
-LAYOUT_PAGES = [
-    # (screenshot name, who, url)
-    ("layout-staff-home", "staff", lambda d: "/"),
-    ("layout-entry-search", "staff", lambda d: f"{ENTRY_URL}?q=zs"),
-    ("layout-entry-form", "staff", lambda d: f"{ENTRY_URL}?arrear={d['lease'].pk}"),
-    ("layout-debtor-list", "staff", lambda d: "/recovery/debtors/"),
-    ("layout-debtor-detail", "staff", lambda d: f"/recovery/debtors/{d['debtor'].pk}/"),
-    ("layout-cadre-home", "cadre", lambda d: "/"),
-    ("layout-cadre-village-list", "cadre", lambda d: "/villages/"),
-    ("layout-cadre-debtor-detail", "cadre", lambda d: f"/recovery/debtors/{d['debtor'].pk}/"),
-]
+# Each group: one sign-in, then every page of it, (screenshot name, url, status expected).
+LAYOUT_PAGES = {
+    "staff-entry": ("staff", [
+        ("layout-staff-home", lambda d: "/", 200),
+        ("layout-entry-search", lambda d: f"{ENTRY_URL}?q=zs", 200),
+        ("layout-entry-form", lambda d: f"{ENTRY_URL}?arrear={d['lease'].pk}", 200),
+        ("layout-debtor-detail", lambda d: f"/recovery/debtors/{d['debtor'].pk}/", 200),
+    ]),
+    "staff-lists": ("staff", [
+        ("layout-debtor-list", lambda d: "/recovery/debtors/", 200),
+        ("layout-arrear-list", lambda d: "/recovery/arrears/", 200),
+        ("layout-repayment-list", lambda d: "/recovery/repayments/", 200),
+        ("layout-contract-list", lambda d: "/contracts/", 200),
+        ("layout-village-list", lambda d: "/villages/", 200),
+        ("layout-report-list", lambda d: "/reports/archive/", 200),
+        ("layout-import-list", lambda d: "/imports/", 200),
+    ]),
+    "staff-filtered-lists": ("staff", [
+        ("layout-debtor-list-filtered",
+         lambda d: f"/recovery/debtors/?q=zs&village={d['debtor'].village_id}&status=partly_repaid&is_blacklisted=false", 200),
+        ("layout-arrear-list-filtered", lambda d: "/recovery/arrears/?category=contract_fee&status=partly_repaid", 200),
+        ("layout-repayment-list-filtered", lambda d: "/recovery/repayments/?received_after=2020-01-01&reversed=false", 200),
+        ("layout-contract-list-filtered", lambda d: "/contracts/?status=found&ending_within=3650", 200),
+        ("layout-report-list-filtered", lambda d: "/reports/archive/?day_from=2020-01-01", 200),
+    ]),
+    "cadre": ("cadre", [
+        ("layout-cadre-home", lambda d: "/", 200),
+        ("layout-cadre-village-list", lambda d: "/villages/", 200),
+        ("layout-cadre-debtor-list", lambda d: "/recovery/debtors/", 200),
+        ("layout-cadre-repayment-list", lambda d: "/recovery/repayments/", 200),
+        ("layout-cadre-contract-list", lambda d: "/contracts/", 200),
+        ("layout-cadre-debtor-detail", lambda d: f"/recovery/debtors/{d['debtor'].pk}/", 200),
+    ]),
+    "error-pages": ("cadre", [
+        ("layout-404", lambda d: "/recovery/no-such-page/", 404),
+        ("layout-403", lambda d: ENTRY_URL, 403),
+        ("layout-500", lambda d: "/boom/", 500),  # tests/boom_urls.py
+    ]),
+}
 
 
-@pytest.mark.parametrize(("name", "who", "url"), LAYOUT_PAGES, ids=[p[0].removeprefix("layout-") for p in LAYOUT_PAGES])
-def test_page_fits_a_375px_phone(phone, login, screenshot, staff_user, cadre_user, ledger, name, who, url):
+@pytest.mark.urls("tests.boom_urls")
+@pytest.mark.parametrize("group", LAYOUT_PAGES)
+def test_page_fits_a_375px_phone(phone, login, screenshot, staff_user, cadre_user, ledger, group):
+    who, pages = LAYOUT_PAGES[group]
     page = login(phone, staff_user if who == "staff" else cadre_user)
-    response = page.goto(url(ledger))
-    assert response.status == 200, f"{url(ledger)} → {response.status}"
-    screenshot(page, name)
-    assert_fits_phone(page, name)
-    # Wide tables scroll inside their container, which itself stays within the screen.
-    for container in page.locator(".table-container").all():
-        box = container.bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE_WIDTH + 0.5, f"{name}: .table-container {box}"
+    problems = []
+    for name, url, status in pages:
+        response = page.goto(url(ledger))
+        if response.status != status:
+            problems.append(f"{name}: {url(ledger)} → {response.status}, not {status}")
+            continue
+        screenshot(page, name)
+        problems.append(overflow_problem(page, name))
+        # Wide tables scroll inside their container, which itself stays within the screen.
+        for container in page.locator(".table-container").all():
+            box = container.bounding_box()
+            if not (box["x"] >= 0 and box["x"] + box["width"] <= PHONE_WIDTH + 0.5):
+                problems.append(f"{name}: .table-container {box}")
+    problems = [p for p in problems if p]
+    assert not problems, "\n".join(problems)
 
 
+def assert_within_screen_width(locator, what):
+    """Visible, and wholly between the screen's left and right edges (no swiping needed)."""
+    expect(locator).to_be_visible()
+    box = locator.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE_WIDTH + 0.5, f"{what}: {box}"
 
-# ---- 5. a cadre opens the battle report's ranking on a phone ---------------------------
+
+def test_cadre_reads_each_debtors_outstanding_on_a_phone(phone, login, screenshot, cadre_user, ledger, campaign):
+    """Each row a card: the debtor's name heads it, what is outstanding comes first; the
+    totals of the list stand above the cards; nothing needs a sideways swipe."""
+    firm = DebtorFactory(village=ledger["debtor"].village, name="兰山区东岭村红星砖瓦厂有限责任公司", organisation=True)
+    ArrearFactory(debtor=firm, campaign=campaign, principal=Decimal("12345678.90"))
+    page = login(phone, cadre_user)
+    page.goto("/recovery/debtors/")
+    screenshot(page, "cadre-debtor-cards")
+    assert_fits_phone(page, "cadre-debtor-cards")
+
+    totals = page.locator(".list-totals")
+    expect(totals).to_contain_text("共 2 条")
+    expect(totals).to_contain_text("欠款金额 12,348,678.90 元")
+    expect(totals).to_contain_text("尚欠金额 12,347,878.90 元")
+    expect(totals).to_be_in_viewport()
+    assert_within_screen_width(totals, "合计")
+
+    rows = page.locator("table.table-cards tbody tr")
+    expect(rows).to_have_count(2)
+    expected = {"张三": "2,200.00", "兰山区东岭村红星砖瓦厂有限责任公司": "12,345,678.90"}
+    seen = {}
+    for row in rows.all():
+        name = row.locator("td.card-title")
+        outstanding = row.locator('td[data-label="尚欠金额"]')
+        assert_within_screen_width(name, "姓名")
+        assert_within_screen_width(outstanding, "尚欠金额")
+        label = outstanding.evaluate("(td) => getComputedStyle(td, '::before').content")
+        assert label == '"尚欠金额"', label  # the column's name shown above the amount
+        seen[name.inner_text()] = outstanding.inner_text()
+        # The masked identity number and phone stay off the card (they are in the export).
+        expect(row.locator('td[data-label="证件号（脱敏）"]')).to_be_hidden()
+    assert seen == expected
+    expect(rows.first.locator("td.card-title")).to_be_in_viewport()  # rows on the first screen
 
 
-def test_cadre_opens_the_ranking_on_a_phone(phone, login, screenshot, cadre_user, campaign, ledger, pdf_not_rendered):
+def test_filters_are_folded_on_a_phone_until_tapped(phone, login, screenshot, staff_user, ledger):
+    page = login(phone, staff_user)
+    page.goto("/recovery/debtors/")
+    village = page.locator("#id_village")
+    toggle = page.locator("label.filters-toggle-label")
+    expect(village).to_be_hidden()
+    expect(toggle).to_have_text("筛选")
+    expect(page.locator("#id_q")).to_be_visible()  # the search box stays out
+    expect(page.locator("table.table-cards tbody tr").first).to_be_in_viewport()
+
+    toggle.tap()
+    expect(village).to_be_visible()
+    screenshot(page, "filters-open")
+    assert_fits_phone(page, "filters-open")
+    village.select_option(str(ledger["debtor"].village_id))
+    submit(page, page.locator(".filter-actions").get_by_role("button", name="筛选"))
+
+    expect(toggle).to_have_text("筛选（1 项已选）")
+    expect(village).to_be_hidden()  # folded again: the rows come first
+    expect(page.locator(".list-totals")).to_contain_text("共 1 条")
+    expect(page.locator(".list-totals")).to_contain_text("按当前筛选")
+    expect(page.locator("table.table-cards tbody tr")).to_have_count(1)
+    screenshot(page, "filters-applied")
+
+
+def build_report(campaign):
+    """The battle report of the campaign's first day, built after its 16:00 cut-off."""
     from datetime import datetime, time, timedelta
     from zoneinfo import ZoneInfo
 
@@ -312,7 +428,29 @@ def test_cadre_opens_the_ranking_on_a_phone(phone, login, screenshot, cadre_user
     campaign.refresh_from_db()
     after_cutoff = datetime.combine(day + timedelta(days=1), time(9, 0), tzinfo=ZoneInfo("Asia/Shanghai"))
     with time_machine.travel(after_cutoff, tick=False):
-        report_build(campaign=campaign, day=day)
+        report, _ = report_build(campaign=campaign, day=day)
+    return report
+
+
+def test_cadre_downloads_a_report_from_the_archive_on_a_phone(phone, login, screenshot, cadre_user, campaign, ledger, pdf_not_rendered):
+    report = build_report(campaign)
+    page = login(phone, cadre_user)
+    page.goto("/reports/archive/")
+    screenshot(page, "cadre-report-archive")
+    assert_fits_phone(page, "cadre-report-archive")
+    card = page.locator("table.table-cards tbody tr").first
+    expect(card.locator("td.card-title")).to_have_text(report.day.isoformat())
+    for label, url in [("PDF", f"/reports/{report.pk}/pdf/"), ("Excel", f"/reports/{report.pk}/xlsx/")]:
+        link = card.get_by_role("link", name=label, exact=True)
+        assert_within_screen_width(link, label)
+        expect(link).to_have_attribute("href", url)
+
+
+# ---- 5. a cadre opens the battle report's ranking on a phone ---------------------------
+
+
+def test_cadre_opens_the_ranking_on_a_phone(phone, login, screenshot, cadre_user, campaign, ledger, pdf_not_rendered):
+    build_report(campaign)
 
     page = login(phone, cadre_user)
     page.locator("label.nav-toggle-label").tap()
