@@ -152,50 +152,64 @@ class EntrySums:
     written_off: Decimal = ZERO
 
 
-def village_entry_sums(*, villages: QuerySet[Village], covered: dict[int, datetime] | None = None) -> dict[int, EntrySums]:
+def village_entry_sums(
+    *, villages: QuerySet[Village] | list[int], covered: dict[int, datetime] | None = None, campaigns: list[int] | None = None,
+) -> dict[int, EntrySums]:
     """Sums by village of the entries a published report does not already hold, in one
-    grouped query (a UNION ALL of the four entry tables, each grouped by village and kind).
+    grouped query (a UNION ALL over the four entry tables, each part grouped by village
+    and kind).
 
     ``covered`` maps a campaign id to the cut-off of its latest published report: what that
     report read (arrears of the campaign registered, and entries of it recorded, up to the
-    cut-off; reversals count on the day they are recorded) is left out, everything else is
-    summed. Without ``covered`` this is the whole ledger. A repayment recorded before the
-    cut-off and reversed after it is in the report and its reversal here, so the two added
-    up give what the whole ledger gives.
+    cut-off; reversals count when they are recorded) is left out, everything else is summed:
+    entries of those campaigns recorded after their cut-off (found by the indexed recorded
+    time) and every entry of the other campaigns (by their ids, indexed). Without ``covered``
+    this is the whole ledger. ``campaigns``: the ids of every campaign the villages' arrears
+    may belong to (those of their townships: ``arrear_create`` refuses another township's);
+    by default every campaign. A repayment recorded before the cut-off and reversed after it
+    is in the report and its reversal here, so the two added up give what the whole ledger
+    gives.
     """
     covered = covered or {}
-    village_ids = villages.values("pk")
+    village_ids = villages if isinstance(villages, list) else villages.values("pk")
+    if campaigns is None and covered:
+        campaigns = list(Campaign.objects.values_list("pk", flat=True))
+    others = [pk for pk in campaigns or [] if pk not in covered]
 
-    def since(campaign_path, time_path):
-        """Entries after the cut-off of their campaign's report, or of a campaign without one."""
+    def parts(model, village_path, campaign_path, time_path):
+        """The entries of ``model`` to sum: after each covered campaign's cut-off, and all of
+        the other campaigns (everything, when nothing is covered)."""
+        base = model.objects.filter(**{f"{village_path}__in": village_ids})
         if not covered:
-            return Q()
-        newer = Q(**{f"{campaign_path}__in": list(covered)}, **{f"{time_path}__gt": min(covered.values())})
-        each = Q()
+            return [base]
+        after = Q()
         for campaign_id, cutoff in covered.items():
-            each |= Q(**{campaign_path: campaign_id, f"{time_path}__gt": cutoff})
-        uncovered = ~Q(**{f"{campaign_path}__in": list(covered)})
-        return (newer & each) | uncovered
+            after |= Q(**{campaign_path: campaign_id, f"{time_path}__gt": cutoff})
+        result = [base.filter(after, **{f"{time_path}__gt": min(covered.values())})]
+        if others:
+            result.append(base.filter(**{f"{campaign_path}__in": others}))
+        return result
 
-    def grouped(queryset, village_path, kind, amount, sign=1):
-        return queryset.order_by().values_list(village_path).annotate(
-            entry_kind=Value(kind, output_field=CharField()) if isinstance(kind, str) else kind,
-            total=ExpressionWrapper(Sum(amount) * Value(sign), output_field=MONEY),
-        ).values_list(village_path, "entry_kind", "total")
+    def grouped(querysets, village_path, kind, amount, sign=1):
+        return [
+            queryset.order_by().values_list(village_path).annotate(
+                entry_kind=Value(kind, output_field=CharField()) if isinstance(kind, str) else kind,
+                total=ExpressionWrapper(Sum(amount) * Value(sign), output_field=MONEY),
+            ).values_list(village_path, "entry_kind", "total")
+            for queryset in querysets
+        ]
 
-    parts = [
-        grouped(Arrear.objects.filter(since("campaign_id", "created_at"), village_id__in=village_ids),
-                "village_id", "baseline", "principal"),
-        grouped(Repayment.objects.filter(since("arrear__campaign_id", "recorded_at"), arrear__village_id__in=village_ids),
-                "arrear__village_id", F("kind"), "amount"),
-        grouped(Reversal.objects.filter(
-            since("repayment__arrear__campaign_id", "recorded_at"), repayment__arrear__village_id__in=village_ids,
-        ), "repayment__arrear__village_id", F("repayment__kind"), "repayment__amount", sign=-1),
-        grouped(WriteOff.objects.filter(since("arrear__campaign_id", "recorded_at"), arrear__village_id__in=village_ids),
-                "arrear__village_id", "written_off", "amount"),
+    queries = [
+        *grouped(parts(Arrear, "village_id", "campaign_id", "created_at"), "village_id", "baseline", "principal"),
+        *grouped(parts(Repayment, "arrear__village_id", "arrear__campaign_id", "recorded_at"),
+                 "arrear__village_id", F("kind"), "amount"),
+        *grouped(parts(Reversal, "repayment__arrear__village_id", "repayment__arrear__campaign_id", "recorded_at"),
+                 "repayment__arrear__village_id", F("repayment__kind"), "repayment__amount", sign=-1),
+        *grouped(parts(WriteOff, "arrear__village_id", "arrear__campaign_id", "recorded_at"),
+                 "arrear__village_id", "written_off", "amount"),
     ]
     sums: dict[int, EntrySums] = {}
-    for village_id, kind, total in parts[0].union(*parts[1:], all=True):
+    for village_id, kind, total in queries[0].union(*queries[1:], all=True):
         row = sums.setdefault(village_id, EntrySums())
         amount = to_money(total)  # SQLite returns sums with spurious extra places
         if kind == "baseline":

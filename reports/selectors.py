@@ -377,6 +377,10 @@ def _money(value):
     return Decimal(value) if value is not None else ZERO
 
 
+def _ratio_or_none(value):
+    return Decimal(value) if value is not None else None
+
+
 @dataclass
 class OfficialFigure:
     """A village's row in the latest published report (the 16:00 figure)."""
@@ -498,10 +502,9 @@ class LiveFigures:
 
 
 def _official(row):
-    value = row.get("ratio")
     return OfficialFigure(
         baseline=_money(row["baseline"]), recovered=_money(row["recovered"]), written_off=_money(row["written_off"]),
-        outstanding=_money(row["outstanding"]), ratio=Decimal(value) if value is not None else None,
+        outstanding=_money(row["outstanding"]), ratio=_ratio_or_none(row.get("ratio")),
         rank=row.get("rank"), previous_rank=row.get("previous_rank"), rank_change=row.get("rank_change", ""),
         light=row.get("light", ""),
     )
@@ -523,8 +526,10 @@ def _published_reports(township_ids):
         result.append(PublishedReport(
             pk=report.pk, campaign=report.campaign, day=report.day, cutoff_at=report.cutoff_at,
             totals=_decode(Totals, report.totals) if report.totals else None,
-            series=[_decode(SeriesPoint, p) for p in report.series or []],
-            duties=[_decode(Duty, d) for d in report.duties or []],
+            # Built by hand: the generic decoder reads type hints for every item (slow).
+            series=[SeriesPoint(day=date.fromisoformat(p["day"]), ratio=_ratio_or_none(p["ratio"]), recovered=_money(p["recovered"]))
+                    for p in report.series or []],
+            duties=[Duty(**{**d, "ratio": _ratio_or_none(d["ratio"])}) for d in report.duties or []],
             rows=[*(report.villages or []), *(report.unranked or [])],
         ))
     return result
@@ -538,12 +543,13 @@ def live_figures(*, villages: QuerySet[Village]) -> LiveFigures:
     reading, done as the same grouped query. Four queries, whatever the number of villages."""
     rows = list(villages.select_related("work_area__zone").order_by())
     township_ids = {v.work_area.zone.township_id for v in rows}
-    campaigns = {}
-    for campaign in Campaign.objects.filter(township_id__in=township_ids, is_active=True).order_by("-start_date", "-pk"):
-        campaigns.setdefault(campaign.township_id, campaign)
+    campaigns, campaign_ids = {}, []
+    for campaign in Campaign.objects.filter(township_id__in=township_ids).order_by("-is_active", "-start_date", "-pk"):
+        campaigns.setdefault(campaign.township_id, campaign)  # the running one, else the latest
+        campaign_ids.append(campaign.pk)
     reports = _published_reports(township_ids)
     covered = {r.campaign.pk: r.cutoff_at for r in reports}
-    delta = village_entry_sums(villages=villages, covered=covered)
+    delta = village_entry_sums(villages=villages, covered=covered, campaigns=campaign_ids)
 
     by_township = {}
     for report in reports:  # newest first: each township's first is the one it is compared with
@@ -580,3 +586,156 @@ def live_figures(*, villages: QuerySet[Village]) -> LiveFigures:
     for township_id, report in by_township.items():
         campaigns[township_id] = report.campaign
     return LiveFigures(figures=[*ranked, *unranked], reports=by_township, campaigns=campaigns)
+
+
+# ---- the home pages' dashboards ------------------------------------------------------
+
+MOVERS = 5
+BOTTOM = 5
+BEHIND_SHOWN = 10
+TOP_DEBTORS = 8
+
+
+def campaign_pace(campaign: Campaign, day: date) -> Decimal:
+    """Where the completion ratio should stand at ``day``'s cut-off to reach the target by
+    the campaign's last day, at an even pace: target x days elapsed / days of the campaign."""
+    total = (campaign.end_date - campaign.start_date).days + 1
+    elapsed = min(max((day - campaign.start_date).days + 1, 0), total)
+    return (campaign.target_ratio * elapsed / total).quantize(Decimal("0.0001"))
+
+
+@dataclass
+class CampaignProgress:
+    campaign: Campaign
+    today: date
+    pace: Decimal               # where the ratio should stand today
+    ratio: Decimal | None       # where it stands (live)
+
+    @property
+    def days_left(self):
+        return max((self.campaign.end_date - self.today).days, 0)
+
+    @property
+    def ended(self):
+        return self.today > self.campaign.end_date
+
+    @property
+    def behind(self):
+        return self.ratio is not None and self.ratio < self.pace
+
+    @property
+    def gap_points(self):
+        """Percentage points short of today's pace (positive) or ahead of it (negative)."""
+        if self.ratio is None:
+            return None
+        return ((self.pace - self.ratio) * 100).quantize(Decimal("0.01"))
+
+
+@dataclass
+class Mover:
+    name: str
+    code: str
+    rank: int | None
+    rank_gain: int
+    recovered_week: Decimal
+
+
+def week_movers(report: PublishedReport) -> dict:
+    """This week's movers, from published reports: the latest one against the one a week
+    before it (or the campaign's first one): the biggest gains in rank and amounts recovered.
+    One query."""
+    earlier = (
+        Report.objects.filter(campaign_id=report.campaign.pk, is_current=True, day__lt=report.day,
+                              day__gte=report.day - timedelta(days=7))
+        .order_by("day").values_list("day", "data__villages").first()
+    )
+    if earlier is None:
+        return {"since": None, "gains": [], "recovered": []}
+    since, rows = earlier
+    before = {row["village_id"]: row for row in rows or []}
+    movers = []
+    for row in report.rows:
+        if row.get("rank") is None:
+            continue
+        old = before.get(row["village_id"])
+        gain = old["rank"] - row["rank"] if old and old.get("rank") else 0
+        recovered = _money(row["recovered"]) - (_money(old["recovered"]) if old else ZERO)
+        movers.append(Mover(name=row["name"], code=row["code"], rank=row["rank"], rank_gain=gain, recovered_week=recovered))
+    return {
+        "since": since,
+        "gains": sorted((m for m in movers if m.rank_gain > 0), key=lambda m: (-m.rank_gain, m.rank))[:MOVERS],
+        "recovered": sorted((m for m in movers if m.recovered_week > 0), key=lambda m: (-m.recovered_week, m.rank))[:MOVERS],
+    }
+
+
+def bottom_with_duties(report: PublishedReport) -> list[dict]:
+    """The published ranking's last five, each with who goes there (the report's duties)."""
+    ranked = sorted((r for r in report.rows if r.get("rank") is not None), key=lambda r: r["rank"])
+    duties = defaultdict(list)
+    for duty in report.duties:
+        duties[duty.village_code].append(duty)
+    return [
+        {"name": r["name"], "code": r["code"], "rank": r["rank"], "ratio": _ratio_or_none(r["ratio"]),
+         "outstanding": _money(r["outstanding"]), "duties": duties.get(r["code"], [])}
+        for r in reversed(ranked[-BOTTOM:])
+    ]
+
+
+def township_dashboard(*, villages: QuerySet[Village], today: date | None = None) -> dict:
+    """Leaders' and staff's home page: live and 16:00 totals, target and days left, the ratio
+    against the target's pace day by day, this week's movers, villages behind pace, the
+    bottom five with who goes there."""
+    from .chart import ratio_chart_svg
+
+    today = today or timezone.localdate()
+    live = live_figures(villages=villages)
+    totals = live.totals()
+    report = live.report
+    campaign = report.campaign if report else (next(iter(live.campaigns.values())) if len(live.campaigns) == 1 else None)
+    context = {"live": live, "totals": totals, "report": report, "live_reason": LIVE_REASON}
+    if campaign is None:
+        return context
+    progress = CampaignProgress(campaign=campaign, today=today, pace=campaign_pace(campaign, today), ratio=totals["ratio"])
+    behind = sorted(
+        (f for f in live.figures if f.rank is not None and f.ratio < progress.pace),
+        key=lambda f: (f.ratio, f.village.code),
+    )
+    context.update(progress=progress, behind=behind[:BEHIND_SHOWN], behind_count=len(behind))
+    if report is not None:
+        series = report.series
+        context.update(
+            official=report.totals,
+            differs=live.differs or (report.totals is not None and report.totals.recovered != totals["recovered"]),
+            chart=ratio_chart_svg(
+                series, campaign.target_ratio, width=440, height=250, font_size=13,
+                pace=[(p.day, campaign_pace(campaign, p.day)) for p in series],
+                label=f"{report.campaign.township.name}完成比例与目标进度",
+            ),
+            movers=week_movers(report),
+            bottom=bottom_with_duties(report),
+        )
+    return context
+
+
+def cadre_dashboard(*, user: User, today: date | None = None) -> dict:
+    """A village cadre's home page: their village's rank now and in the published report
+    (and the day before), ratio against the target's pace, what remains, the light, and the
+    debtors owing most."""
+    from recovery.models import Debtor
+    from recovery.selectors import debtors_with_totals
+
+    today = today or timezone.localdate()
+    live = live_figures(villages=Village.objects.ranking_visible_to(user))
+    my = next((f for f in live.figures if f.village.pk == user.village_id), None)
+    report = live.report_of(my.village) if my else None
+    campaign = live.campaigns.get(my.village.work_area.zone.township_id) if my else None
+    debtors = (
+        debtors_with_totals(Debtor.objects.visible_to(user).filter(village_id=user.village_id))
+        .filter(outstanding_total__gt=0).order_by("-outstanding_total", "name", "pk")[:TOP_DEBTORS]
+    )
+    return {
+        "village": user.village, "my": my, "ranked_count": live.ranked_count, "report": report,
+        "live_reason": LIVE_REASON, "top_debtors": list(debtors),
+        "progress": CampaignProgress(campaign=campaign, today=today, pace=campaign_pace(campaign, today), ratio=my.ratio)
+        if campaign and my else None,
+    }
