@@ -438,6 +438,15 @@ class LiveFigure:
     def light_label(self):
         return LIGHT_LABELS[self.light]
 
+    def village_with_figures(self):
+        """The village, carrying these figures as attributes (for the villages table)."""
+        village = self.village
+        for name in ("baseline", "recovered", "recovered_cash", "recovered_offset", "written_off", "outstanding",
+                     "ratio_sort", "official_ratio", "rank", "light"):
+            setattr(village, name, getattr(self, name))
+        village.live = self
+        return village
+
     @property
     def differs(self):
         """Whether the live figure and the 16:00 one can be told apart on the page."""
@@ -469,6 +478,7 @@ class PublishedReport:
 @dataclass
 class LiveFigures:
     figures: list[LiveFigure]               # ranked (live) first, then the villages owed nothing
+    listed: list[LiveFigure]                # the same, in the order of the villages asked for
     reports: dict[int, PublishedReport]     # township id -> its latest published report
     campaigns: dict[int, Campaign]          # township id -> the campaign its figures are read against
 
@@ -541,7 +551,7 @@ def live_figures(*, villages: QuerySet[Village]) -> LiveFigures:
     one grouped query over what was recorded since its cut-off. Equal to reading the whole
     ledger (``recovery.selectors.village_figures``); without a published report it is that
     reading, done as the same grouped query. Four queries, whatever the number of villages."""
-    rows = list(villages.select_related("work_area__zone").order_by())
+    rows = list(villages.select_related("work_area__zone"))
     township_ids = {v.work_area.zone.township_id for v in rows}
     campaigns, campaign_ids = {}, []
     for campaign in Campaign.objects.filter(township_id__in=township_ids).order_by("-is_active", "-start_date", "-pk"):
@@ -585,7 +595,7 @@ def live_figures(*, villages: QuerySet[Village]) -> LiveFigures:
     unranked = sorted((f for f in figures if f.rank is None), key=lambda f: f.village.code)
     for township_id, report in by_township.items():
         campaigns[township_id] = report.campaign
-    return LiveFigures(figures=[*ranked, *unranked], reports=by_township, campaigns=campaigns)
+    return LiveFigures(figures=[*ranked, *unranked], listed=figures, reports=by_township, campaigns=campaigns)
 
 
 # ---- the home pages' dashboards ------------------------------------------------------

@@ -12,6 +12,9 @@ def village_url(record, table):
 
 
 class VillageTable(BaseTable):
+    """The villages with their live figures (``reports.selectors.LiveFigure``, carried on
+    each village) and the ratio of the latest published report beside them."""
+
     code = tables.Column(verbose_name="编码")
     # A link for the villages the user may open (full_access_ids), plain text for the others.
     name = tables.Column(verbose_name="村居", linkify=village_url)
@@ -20,12 +23,13 @@ class VillageTable(BaseTable):
     baseline = MoneyColumn(verbose_name="欠款总额")
     recovered = MoneyColumn(verbose_name="已清收")
     outstanding = MoneyColumn(verbose_name="尚欠")
-    ratio = RatioColumn(verbose_name="完成比例", accessor="ratio_sort", order_by=("ratio_sort", "recovered"))
+    ratio = RatioColumn(verbose_name="完成比例（实时）", accessor="ratio_sort", order_by=("ratio_sort", "recovered"))
+    official_ratio = RatioColumn(verbose_name="16:00战报完成比例", order_by=("official_ratio", "recovered"))
 
     class Meta(BaseTable.Meta):
         model = Village
         fields = ()
-        sequence = ("code", "name", "zone", "work_area", "baseline", "recovered", "outstanding", "ratio")
+        sequence = ("code", "name", "zone", "work_area", "baseline", "recovered", "outstanding", "ratio", "official_ratio")
 
     def __init__(self, *args, full_access_ids=(), **kwargs):
         self.full_access_ids = set(full_access_ids)
