@@ -28,6 +28,7 @@ from tests.factories import (
     WorkAreaFactory,
     ZoneFactory,
     pay,
+    publish_report,
     reverse,
     staff_of,
     write_off,
@@ -51,16 +52,7 @@ def owed(village, campaign, principal, created_at=BOOKS):
     return ArrearFactory(debtor__village=village, campaign=campaign, principal=Decimal(principal), created_at=created_at)
 
 
-def publish(campaign, day):
-    from reports.services import report_build
-
-    with time_machine.travel(at(day, 17, 0), tick=False):
-        report, created = report_build(campaign=campaign, day=day)
-    assert created
-    return report
-
-
-def _build(monkeypatch_pdf):
+def _build():
     township = TownshipFactory(code="LS", name="兰山街道")
     zone = ZoneFactory(township=township, code="S", name="南片区")
     area = WorkAreaFactory(zone=zone, code="1", name="第一工作区")
@@ -90,9 +82,8 @@ def _build(monkeypatch_pdf):
     other_staff = staff_of(other, username="other")
     pay(f1, "60.00", other_staff, recorded_at=at(D, 9))
 
-    monkeypatch_pdf()
-    report = publish(campaign, D)
-    publish(other_campaign, date(2025, 3, 9))
+    report = publish_report(campaign, D)
+    publish_report(other_campaign, date(2025, 3, 9))
 
     # After the cut-off of day D.
     reverse(crossing, staff, recorded_at=at(D, 16, 0, 1))
@@ -112,20 +103,9 @@ def _build(monkeypatch_pdf):
 
 @pytest.fixture(scope="module")
 def ledger(django_db_setup, django_db_blocker):
-    from reports import renderers
-    from tests.stand_ins import unrendered_pdf
-
-    original = renderers.render_pdf
-
-    def stand_in():
-        renderers.render_pdf = unrendered_pdf
-
     with time_machine.travel(NOW, tick=False), module_transaction(django_db_blocker):
-        try:
-            with django_db_blocker.unblock():
-                built = _build(stand_in)
-        finally:
-            renderers.render_pdf = original
+        with django_db_blocker.unblock():
+            built = _build()
         yield built
 
 
