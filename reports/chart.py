@@ -65,7 +65,7 @@ def ratio_chart_svg(series, target_ratio, width=720, height=260, *, pace=None, f
             f'<text x="{LEFT - 6}" y="{_fmt(y + 4)}" text-anchor="end">{step * 20}%</text>'
         )
     parts.append(f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{bottom}" stroke="{AXIS}" stroke-width="1"/>')
-    parts.append(f'<text x="{LEFT - 6}" y="{TOP - 14}" text-anchor="end">完成比例</text>')
+    parts.append(f'<text x="2" y="{TOP - 14}">完成比例</text>')
     parts.append(f'<text x="{_fmt(LEFT + plot_w / 2)}" y="{height - 4}" text-anchor="middle">日期</text>')
 
     # Legend, top right: the line, the target, the pace.
@@ -108,7 +108,9 @@ def ratio_chart_svg(series, target_ratio, width=720, height=260, *, pace=None, f
         return LEFT + plot_w * (day - first).days / span
 
     # X labels: at most MAX_X_LABELS, always the last day.
-    step = max(1, math.ceil(len(points) / MAX_X_LABELS))
+    # A label ("11月23日") is about five characters wide: fewer of them on a narrow chart.
+    max_labels = max(2, min(MAX_X_LABELS, int(plot_w // (font_size * 5.5))))
+    step = max(1, math.ceil(len(points) / max_labels))
     labelled = set(range(len(points) - 1, -1, -step))
     for index in sorted(labelled):
         x = _fmt(x_of(points[index].day))
