@@ -58,7 +58,11 @@ def _active_repayments(kinds):
 
 def villages_with_figures(villages: QuerySet[Village]) -> QuerySet[Village]:
     """Villages annotated with baseline, recovered (cash / offset), written off,
-    outstanding, and ``ratio_sort`` (for ordering; display uses ``core.money.ratio``)."""
+    outstanding, and ``ratio_sort`` (for ordering; display uses ``core.money.ratio``).
+
+    The whole ledger read village by village (correlated subqueries): slow at county scale,
+    so the pages read ``reports.selectors.live_figures`` instead; this stays as the plain
+    reading that one is tested equal to (tests/reports/test_live.py)."""
     queryset = villages.select_related("work_area__zone").annotate(
         baseline=_sum_by_village(Arrear.objects.all(), "village", "principal"),
         outstanding=_sum_by_village(Arrear.objects.all(), "village", "outstanding"),
