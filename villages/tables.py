@@ -1,4 +1,6 @@
 import django_tables2 as tables
+from django_tables2.data import TableListData
+from django_tables2.utils import Accessor, OrderBy
 
 from core.exports import Ratio
 from core.money import fmt_percent, ratio
@@ -9,6 +11,26 @@ from .models import Village
 
 def village_url(record, table):
     return record.get_absolute_url() if record.pk in table.full_access_ids else None
+
+
+class _SortedList(TableListData):
+    """The villages (a list) sorted by one key per column, a stable sort per key, rather than
+    django-tables2's comparison object (about 60 ms for 960 villages). As there, a missing
+    value (no ratio) sorts before any other, so last when descending."""
+
+    def order_by(self, aliases):
+        keys = []
+        for alias in aliases:
+            column = self.table.columns[OrderBy(alias).bare]
+            keys += column.order_by.opposite if alias[0] != column.order_by_alias[0] else column.order_by
+        for key in reversed(keys):
+            accessor = Accessor(key.bare)
+
+            def value(row, accessor=accessor):
+                resolved = accessor.resolve(row, quiet=True)
+                return (resolved is not None, resolved if resolved is not None else 0)
+
+            self.data.sort(key=value, reverse=key.is_descending)
 
 
 class VillageTable(BaseTable):
@@ -34,6 +56,9 @@ class VillageTable(BaseTable):
     def __init__(self, *args, full_access_ids=(), **kwargs):
         self.full_access_ids = set(full_access_ids)
         super().__init__(*args, **kwargs)
+        if isinstance(self.data, TableListData):
+            self.data = _SortedList(self.data.data)
+            self.data.set_table(self)
 
     def render_ratio(self, record):
         return fmt_percent(ratio(record.recovered, record.baseline))

@@ -1,7 +1,7 @@
 """The home pages as dashboards, the village page and the villages list: live figures beside
 the 16:00 report's, labelled, and the difference explained.
 
-One ledger for the module: 兰山街道, seven villages, reports published for 3月3日 and 3月10日.
+One ledger for the module: 兰山街道, seven villages owed something and one owed nothing, reports published for 3月3日 and 3月10日.
 东岭村 (the cadre's) was cleared at 3月10日 16:00 (1,000.00 owed, all paid: first in the report);
 afterwards debts of 13,719.00 were registered, so now it is 1,000 / 14,719 = 6.79 %, fifth of
 seven, the example of issue 11. It is 3月11日 10:00; the campaign (target 80 %) runs to 12月31日.
@@ -75,6 +75,7 @@ def _build():
             pay(arrear, by_week_ago, staff, recorded_at=at(WEEK_AGO, 10))
         if Decimal(by_d) > Decimal(by_week_ago):
             pay(arrear, str(Decimal(by_d) - Decimal(by_week_ago)), staff, recorded_at=at(D, 10))
+    VillageFactory(work_area=area, code="LS-008", name="无欠款村")  # owed nothing: no ratio, no rank
     publish_report(campaign, WEEK_AGO)
     report = publish_report(campaign, D)
     # After 3月10日 16:00: 东岭村 registers two more debts.
@@ -194,7 +195,10 @@ def test_it_lists_the_villages_with_the_reports_ratio_beside_the_live_one(client
 def test_it_filters_and_sorts_the_villages_list_by_the_live_figures(client, ledger):
     response = page(client, ledger, "staff", reverse("villages:village_list") + "?q=村&sort=ratio")
     names = [row.record.name for row in response.context["table"].page.object_list]
-    assert names == ["柳青村", "李官村", "东岭村", "王庄村", "北园村", "南坦村", "西河村"]
+    assert names == ["无欠款村", "柳青村", "李官村", "东岭村", "王庄村", "北园村", "南坦村", "西河村"]
+    response = page(client, ledger, "staff", reverse("villages:village_list") + "?sort=-ratio")
+    names = [row.record.name for row in response.context["table"].page.object_list]
+    assert names == ["西河村", "南坦村", "北园村", "王庄村", "东岭村", "李官村", "柳青村", "无欠款村"]
     response = page(client, ledger, "staff", reverse("villages:village_list") + "?q=LS-00&sort=-outstanding")
     assert response.context["table"].page.object_list[0].record.name == "东岭村"
     response = page(client, ledger, "staff", reverse("villages:village_list") + "?q=西河")
