@@ -483,7 +483,7 @@ class LiveFigures:
     campaigns: dict[int, Campaign]          # township id -> the campaign its figures are read against
 
     def report_of(self, village):
-        return self.reports.get(village.work_area.zone.township_id)
+        return self.reports.get(village.township_pk)
 
     @property
     def report(self):
@@ -551,8 +551,10 @@ def live_figures(*, villages: QuerySet[Village]) -> LiveFigures:
     one grouped query over what was recorded since its cut-off. Equal to reading the whole
     ledger (``recovery.selectors.village_figures``); without a published report it is that
     reading, done as the same grouped query. Four queries, whatever the number of villages."""
-    rows = list(villages.select_related("work_area__zone"))
-    township_ids = {v.work_area.zone.township_id for v in rows}
+    # The township id as a column, not three model instances a village (the caller's
+    # select_related, if any, still applies: the villages table shows zone and work area).
+    rows = list(villages.annotate(township_pk=F("work_area__zone__township_id")))
+    township_ids = {v.township_pk for v in rows}
     campaigns, campaign_ids = {}, []
     for campaign in Campaign.objects.filter(township_id__in=township_ids).order_by("-is_active", "-start_date", "-pk"):
         campaigns.setdefault(campaign.township_id, campaign)  # the running one, else the latest
@@ -589,8 +591,8 @@ def live_figures(*, villages: QuerySet[Village]) -> LiveFigures:
     )
     for index, figure in enumerate(ranked, start=1):
         figure.rank = index
-        report = by_township.get(figure.village.work_area.zone.township_id)
-        campaign = report.campaign if report else campaigns.get(figure.village.work_area.zone.township_id)
+        report = by_township.get(figure.village.township_pk)
+        campaign = report.campaign if report else campaigns.get(figure.village.township_pk)
         figure.light = _light(figure.ratio, campaign) if campaign else ""
     unranked = sorted((f for f in figures if f.rank is None), key=lambda f: f.village.code)
     for township_id, report in by_township.items():
@@ -738,7 +740,7 @@ def cadre_dashboard(*, user: User, today: date | None = None) -> dict:
     live = live_figures(villages=Village.objects.ranking_visible_to(user))
     my = next((f for f in live.figures if f.village.pk == user.village_id), None)
     report = live.report_of(my.village) if my else None
-    campaign = live.campaigns.get(my.village.work_area.zone.township_id) if my else None
+    campaign = live.campaigns.get(my.village.township_pk) if my else None
     debtors = (
         debtors_with_totals(Debtor.objects.visible_to(user).filter(village_id=user.village_id))
         .filter(outstanding_total__gt=0).order_by("-outstanding_total", "name", "pk")[:TOP_DEBTORS]
