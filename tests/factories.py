@@ -243,16 +243,21 @@ def write_off(arrear, amount, user, approval_reference="兰政经〔2025〕12号
 
 def publish_report(campaign, day, *, at=None):
     """Publish ``campaign``'s battle report of ``day`` with ``report_build``, as the schedule
-    would an hour after the cut-off (or at ``at``), the PDF stood in (tests/stand_ins.py)."""
+    would an hour after the cut-off (or at ``at``), its files stood in (tests/stand_ins.py):
+    for tests of what the pages read from the stored snapshot."""
     from unittest import mock
 
     import time_machine
 
     from reports.selectors import cutoff_for
     from reports.services import report_build
-    from tests.stand_ins import unrendered_pdf
+    from tests.stand_ins import unrendered_pdf, unrendered_xlsx
 
     moment = at or cutoff_for(campaign, day) + timedelta(hours=1)
-    with time_machine.travel(moment, tick=False), mock.patch("reports.renderers.render_pdf", unrendered_pdf):
+    with (
+        time_machine.travel(moment, tick=False),
+        mock.patch("reports.renderers.render_pdf", unrendered_pdf),
+        mock.patch("reports.renderers.render_xlsx", unrendered_xlsx),
+    ):
         report, _created = report_build(campaign=campaign, day=day)
     return report

@@ -2,7 +2,7 @@
 
 The cadre of 东岭村 opens the site: rank, ratio, outstanding and light are on the first screen,
 each with its 16:00 figure labelled, because debts were registered after yesterday's report
-(cleared in the report, 26.67 % now). Staff and leaders see the target, the pace chart, the
+(cleared in the report, 40 % now); the village page says the same. Staff and leaders see the target, the pace chart, the
 villages behind pace and the bottom of the table. Nothing scrolls sideways. Screenshots in
 var/screenshots/home-*.png.
 """
@@ -86,6 +86,16 @@ def test_cadre_sees_rank_ratio_outstanding_and_light_at_once_with_both_figures(p
     expect(page.locator(".dash-list a", has_text="王五")).to_be_visible()
     screenshot(page, "home-cadre-375")
     assert_no_sideways_scroll(page, "cadre home")
+
+    # The village page says the same, both figures labelled.
+    with page.expect_navigation():
+        page.get_by_role("link", name="本村详情").tap()
+    outstanding = card("尚欠")
+    expect(outstanding.locator(".card-value")).to_have_text("1,800.00 元")
+    expect(outstanding.locator(".card-sub")).to_have_text(f"{label}：0.00 元")
+    expect(page.locator(".live-note")).to_contain_text(LIVE_REASON)
+    screenshot(page, "home-cadre-village-375")
+    assert_no_sideways_scroll(page, "cadre's village page")
 
 
 @pytest.mark.parametrize("who", ["staff", "leader"])
