@@ -217,23 +217,22 @@ class VillageChoiceMixin:
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
+    """The dashboard: a cadre's village, or the township's progress for leaders and staff
+    (reports.selectors: figures now = the latest published report + what was recorded since)."""
+
     template_name = "core/home.html"
 
     def get_context_data(self, **kwargs):
-        from recovery.selectors import township_totals, village_figures
+        from reports.selectors import cadre_dashboard, township_dashboard
 
         context = super().get_context_data(**kwargs)
         user = self.request.user
         role = user_role(user)
         context["role_value"] = role.value
         if role == Role.CADRE:
-            figures = village_figures(villages=Village.objects.ranking_visible_to(user))
-            ranked = [f for f in figures if f.baseline > 0]
-            context["village"] = user.village
-            context["my"] = next((f for f in figures if f.village.pk == user.village_id), None)
-            context["ranked_count"] = len(ranked)
-        else:
-            context["totals"] = township_totals(villages=Village.objects.visible_to(user))
+            context.update(cadre_dashboard(user=user))
+        elif role != Role.NONE:
+            context.update(township_dashboard(villages=Village.objects.visible_to(user)))
         if role != Role.NONE:
             from contracts.models import Contract
             from contracts.selectors import contract_alert_counts

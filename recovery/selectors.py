@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
     Case,
+    CharField,
     DecimalField,
     ExpressionWrapper,
     F,
@@ -21,10 +23,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from core.money import ZERO, ratio
+from core.money import ZERO, ratio, to_money
 
 from .choices import CASH_KINDS, OFFSET_KINDS
-from .models import Arrear, Campaign, Debtor, Repayment, WriteOff
+from .models import Arrear, Campaign, Debtor, Repayment, Reversal, WriteOff
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -56,7 +58,11 @@ def _active_repayments(kinds):
 
 def villages_with_figures(villages: QuerySet[Village]) -> QuerySet[Village]:
     """Villages annotated with baseline, recovered (cash / offset), written off,
-    outstanding, and ``ratio_sort`` (for ordering; display uses ``core.money.ratio``)."""
+    outstanding, and ``ratio_sort`` (for ordering; display uses ``core.money.ratio``).
+
+    The whole ledger read village by village (correlated subqueries): slow at county scale,
+    so the pages read ``reports.selectors.live_figures`` instead; this stays as the plain
+    reading that one is tested equal to (tests/reports/test_live.py)."""
     queryset = villages.select_related("work_area__zone").annotate(
         baseline=_sum_by_village(Arrear.objects.all(), "village", "principal"),
         outstanding=_sum_by_village(Arrear.objects.all(), "village", "outstanding"),
@@ -137,6 +143,88 @@ def township_totals(*, villages: QuerySet[Village]) -> dict[str, Any]:
         "villages": villages.count(),
         "villages_cleared": sum(1 for row in per_village if row["b"] > 0 and row["o"] == 0),
     }
+
+
+@dataclass
+class EntrySums:
+    """One village's sums over a part of the ledger (arrears registered, repayments net of
+    reversals by kind, write-offs)."""
+
+    baseline: Decimal = ZERO
+    cash: Decimal = ZERO
+    offset: Decimal = ZERO
+    written_off: Decimal = ZERO
+
+
+def village_entry_sums(
+    *, villages: QuerySet[Village] | list[int], covered: dict[int, datetime] | None = None, campaigns: list[int] | None = None,
+) -> dict[int, EntrySums]:
+    """Sums by village of the entries a published report does not already hold, in one
+    grouped query (a UNION ALL over the four entry tables, each part grouped by village
+    and kind).
+
+    ``covered`` maps a campaign id to the cut-off of its latest published report: what that
+    report read (arrears of the campaign registered, and entries of it recorded, up to the
+    cut-off; reversals count when they are recorded) is left out, everything else is summed:
+    entries of those campaigns recorded after their cut-off (found by the indexed recorded
+    time) and every entry of the other campaigns (by their ids, indexed). Without ``covered``
+    this is the whole ledger. ``campaigns``: the ids of every campaign the villages' arrears
+    may belong to (those of their townships: ``arrear_create`` refuses another township's);
+    by default every campaign. A repayment recorded before the cut-off and reversed after it
+    is in the report and its reversal here, so the two added up give what the whole ledger
+    gives.
+    """
+    covered = covered or {}
+    village_ids = villages if isinstance(villages, list) else villages.values("pk")
+    if campaigns is None and covered:
+        campaigns = list(Campaign.objects.values_list("pk", flat=True))
+    others = [pk for pk in campaigns or [] if pk not in covered]
+
+    def parts(model, village_path, campaign_path, time_path):
+        """The entries of ``model`` to sum: after each covered campaign's cut-off, and all of
+        the other campaigns (everything, when nothing is covered)."""
+        base = model.objects.filter(**{f"{village_path}__in": village_ids})
+        if not covered:
+            return [base]
+        after = Q()
+        for campaign_id, cutoff in covered.items():
+            after |= Q(**{campaign_path: campaign_id, f"{time_path}__gt": cutoff})
+        result = [base.filter(after, **{f"{time_path}__gt": min(covered.values())})]
+        if others:
+            result.append(base.filter(**{f"{campaign_path}__in": others}))
+        return result
+
+    def grouped(querysets, village_path, kind, amount, sign=1):
+        return [
+            queryset.order_by().values_list(village_path).annotate(
+                entry_kind=Value(kind, output_field=CharField()) if isinstance(kind, str) else kind,
+                total=ExpressionWrapper(Sum(amount) * Value(sign), output_field=MONEY),
+            ).values_list(village_path, "entry_kind", "total")
+            for queryset in querysets
+        ]
+
+    queries = [
+        *grouped(parts(Arrear, "village_id", "campaign_id", "created_at"), "village_id", "baseline", "principal"),
+        *grouped(parts(Repayment, "arrear__village_id", "arrear__campaign_id", "recorded_at"),
+                 "arrear__village_id", F("kind"), "amount"),
+        *grouped(parts(Reversal, "repayment__arrear__village_id", "repayment__arrear__campaign_id", "recorded_at"),
+                 "repayment__arrear__village_id", F("repayment__kind"), "repayment__amount", sign=-1),
+        *grouped(parts(WriteOff, "arrear__village_id", "arrear__campaign_id", "recorded_at"),
+                 "arrear__village_id", "written_off", "amount"),
+    ]
+    sums: dict[int, EntrySums] = {}
+    for village_id, kind, total in queries[0].union(*queries[1:], all=True):
+        row = sums.setdefault(village_id, EntrySums())
+        amount = to_money(total)  # SQLite returns sums with spurious extra places
+        if kind == "baseline":
+            row.baseline += amount
+        elif kind == "written_off":
+            row.written_off += amount
+        elif kind in CASH_KINDS:
+            row.cash += amount
+        else:
+            row.offset += amount
+    return sums
 
 
 def debtors_with_totals(debtors: QuerySet[Debtor]) -> QuerySet[Debtor]:

@@ -11,28 +11,30 @@ same numbers, and the number of queries does not grow with villages.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from django.db.models import DateTimeField, ExpressionWrapper, F, Q, Sum, Value
+from django.db.models import DateTimeField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from core.money import ZERO, ratio, to_money
 from recovery.choices import CASH_KINDS
-from recovery.models import Arrear, Repayment, Reversal, WriteOff
-from recovery.selectors import ranking_key
+from recovery.models import Arrear, Campaign, Repayment, Reversal, WriteOff
+from recovery.selectors import EntrySums, ranking_key, village_entry_sums
 from villages.choices import AssignmentRole
 from villages.models import Assignment, Village
 
 from .models import Report
-from .snapshot import Duty, GroupRow, SeriesPoint, Snapshot, Totals, VillageRow
+from .snapshot import LIGHT_LABELS, Duty, GroupRow, SeriesPoint, Snapshot, Totals, VillageRow, _decode
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from core.models import User
-    from recovery.models import Campaign
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 UNASSIGNED = "（未分配）"
@@ -364,3 +366,388 @@ def latest_report_for(user: User) -> Report | None:
 def report_versions(*, report: Report, user: User) -> list[Report]:
     """Every version of ``report``'s day that ``user`` may see, oldest first."""
     return list(Report.objects.visible_to(user).filter(campaign=report.campaign, day=report.day).order_by("version"))
+
+
+# ---- live figures: the latest published report plus what was recorded since its cut-off ----
+
+LIVE_REASON = "实时数包含截止时间之后录入的清收、冲正、核销和新登记的欠款"
+
+
+def _money(value):
+    return Decimal(value) if value is not None else ZERO
+
+
+def _ratio_or_none(value):
+    return Decimal(value) if value is not None else None
+
+
+@dataclass
+class OfficialFigure:
+    """A village's row in the latest published report (the 16:00 figure)."""
+
+    baseline: Decimal
+    recovered: Decimal
+    written_off: Decimal
+    outstanding: Decimal
+    ratio: Decimal | None
+    rank: int | None
+    previous_rank: int | None
+    rank_change: str
+    light: str
+
+    @property
+    def light_label(self):
+        return LIGHT_LABELS[self.light]
+
+
+@dataclass
+class LiveFigure:
+    """A village's figures now: the published report's plus what was recorded since."""
+
+    village: Village
+    baseline: Decimal = ZERO
+    recovered_cash: Decimal = ZERO
+    recovered_offset: Decimal = ZERO
+    written_off: Decimal = ZERO
+    rank: int | None = None
+    light: str = ""
+    official: OfficialFigure | None = None
+
+    @property
+    def recovered(self):
+        return self.recovered_cash + self.recovered_offset
+
+    @property
+    def outstanding(self):
+        return self.baseline - self.recovered - self.written_off
+
+    @property
+    def ratio(self):
+        return ratio(self.recovered, self.baseline)
+
+    # The villages table sorts and reads these by name.
+    @property
+    def ratio_sort(self):
+        return self.ratio
+
+    @property
+    def official_ratio(self):
+        return self.official.ratio if self.official else None
+
+    @property
+    def light_label(self):
+        return LIGHT_LABELS[self.light]
+
+    def village_with_figures(self):
+        """The village, carrying these figures as attributes (for the villages table)."""
+        village = self.village
+        for name in ("baseline", "recovered", "recovered_cash", "recovered_offset", "written_off", "outstanding",
+                     "ratio_sort", "official_ratio", "rank", "light"):
+            setattr(village, name, getattr(self, name))
+        village.live = self
+        return village
+
+    @property
+    def differs(self):
+        """Whether the live figure and the 16:00 one can be told apart on the page."""
+        if self.official is None:
+            return False
+        o = self.official
+        return (o.baseline, o.recovered, o.written_off, o.rank) != (self.baseline, self.recovered, self.written_off, self.rank)
+
+
+@dataclass
+class PublishedReport:
+    """What the home pages read of a township's latest published report."""
+
+    pk: int
+    campaign: Campaign
+    day: date
+    cutoff_at: datetime
+    totals: Totals | None
+    series: list[SeriesPoint]
+    duties: list[Duty]
+    rows: list[dict]
+
+    @property
+    def label(self):
+        local = timezone.localtime(self.cutoff_at, SHANGHAI)
+        return f"截至{local.month}月{local.day}日{local:%H:%M}战报"
+
+
+@dataclass
+class LiveFigures:
+    figures: list[LiveFigure]               # ranked (live) first, then the villages owed nothing
+    listed: list[LiveFigure]                # the same, in the order of the villages asked for
+    reports: dict[int, PublishedReport]     # township id -> its latest published report
+    campaigns: dict[int, Campaign]          # township id -> the campaign its figures are read against
+
+    def report_of(self, village):
+        return self.reports.get(village.township_pk)
+
+    @property
+    def report(self):
+        """The one report the page's figures are compared with (None with several townships)."""
+        return next(iter(self.reports.values())) if len(self.reports) == 1 else None
+
+    @property
+    def ranked_count(self):
+        return sum(1 for f in self.figures if f.rank is not None)
+
+    @property
+    def differs(self):
+        return any(f.differs for f in self.figures)
+
+    def totals(self):
+        """The township totals now, as ``recovery.selectors.township_totals`` gives them."""
+        total = lambda attr: sum((getattr(f, attr) for f in self.figures), ZERO)  # noqa: E731
+        recovered, baseline = total("recovered"), total("baseline")
+        return {
+            "baseline": baseline, "outstanding": total("outstanding"),
+            "recovered_cash": total("recovered_cash"), "recovered_offset": total("recovered_offset"),
+            "recovered": recovered, "written_off": total("written_off"), "ratio": ratio(recovered, baseline),
+            "villages": len(self.figures),
+            "villages_cleared": sum(1 for f in self.figures if f.baseline > 0 and f.outstanding == 0),
+        }
+
+
+def _official(row):
+    return OfficialFigure(
+        baseline=_money(row["baseline"]), recovered=_money(row["recovered"]), written_off=_money(row["written_off"]),
+        outstanding=_money(row["outstanding"]), ratio=_ratio_or_none(row.get("ratio")),
+        rank=row.get("rank"), previous_rank=row.get("previous_rank"), rank_change=row.get("rank_change", ""),
+        light=row.get("light", ""),
+    )
+
+
+def _published_reports(township_ids):
+    """The latest current report of every campaign of these townships, one query, reading
+    only the parts of the stored snapshot the home pages use (not the whole of it)."""
+    latest_day = Report.objects.filter(campaign=OuterRef("campaign"), is_current=True).order_by("-day").values("day")[:1]
+    rows = (
+        Report.objects.filter(is_current=True, campaign__township_id__in=township_ids, day=Subquery(latest_day))
+        .select_related("campaign").order_by("-day", "-campaign__start_date", "-campaign_id")
+        .only("pk", "day", "cutoff_at", "campaign")
+        .annotate(villages=F("data__villages"), unranked=F("data__unranked"), totals=F("data__totals"),
+                  series=F("data__series"), duties=F("data__duties"))
+    )
+    result = []
+    for report in rows:
+        result.append(PublishedReport(
+            pk=report.pk, campaign=report.campaign, day=report.day, cutoff_at=report.cutoff_at,
+            totals=_decode(Totals, report.totals) if report.totals else None,
+            # Built by hand: the generic decoder reads type hints for every item (slow).
+            series=[SeriesPoint(day=date.fromisoformat(p["day"]), ratio=_ratio_or_none(p["ratio"]), recovered=_money(p["recovered"]))
+                    for p in report.series or []],
+            duties=[Duty(**{**d, "ratio": _ratio_or_none(d["ratio"])}) for d in report.duties or []],
+            rows=[*(report.villages or []), *(report.unranked or [])],
+        ))
+    return result
+
+
+def live_figures(*, villages: QuerySet[Village]) -> LiveFigures:
+    """Every village of ``villages`` with its figures now and, where a report was published,
+    its 16:00 figures: each township's latest published report (its stored snapshot) plus
+    one grouped query over what was recorded since its cut-off. Equal to reading the whole
+    ledger (``recovery.selectors.village_figures``); without a published report it is that
+    reading, done as the same grouped query. Four queries, whatever the number of villages."""
+    # The township id as a column, not three model instances a village (the caller's
+    # select_related, if any, still applies: the villages table shows zone and work area).
+    rows = list(villages.annotate(township_pk=F("work_area__zone__township_id")))
+    township_ids = {v.township_pk for v in rows}
+    campaigns, campaign_ids = {}, []
+    for campaign in Campaign.objects.filter(township_id__in=township_ids).order_by("-is_active", "-start_date", "-pk"):
+        campaigns.setdefault(campaign.township_id, campaign)  # the running one, else the latest
+        campaign_ids.append(campaign.pk)
+    reports = _published_reports(township_ids)
+    covered = {r.campaign.pk: r.cutoff_at for r in reports}
+    delta = village_entry_sums(villages=villages, covered=covered, campaigns=campaign_ids)
+
+    by_township = {}
+    for report in reports:  # newest first: each township's first is the one it is compared with
+        by_township.setdefault(report.campaign.township_id, report)
+    snapshot_sums, official = defaultdict(EntrySums), {}
+    for report in reports:
+        for row in report.rows:
+            sums = snapshot_sums[row["village_id"]]
+            sums.baseline += _money(row["baseline"])
+            sums.cash += _money(row["recovered_cash"])
+            sums.offset += _money(row["recovered_offset"])
+            sums.written_off += _money(row["written_off"])
+            if by_township[report.campaign.township_id] is report:
+                official[row["village_id"]] = _official(row)
+
+    figures = []
+    for village in rows:
+        before, since = snapshot_sums.get(village.pk, EntrySums()), delta.get(village.pk, EntrySums())
+        figures.append(LiveFigure(
+            village=village, baseline=before.baseline + since.baseline,
+            recovered_cash=before.cash + since.cash, recovered_offset=before.offset + since.offset,
+            written_off=before.written_off + since.written_off, official=official.get(village.pk),
+        ))
+    ranked = sorted(
+        (f for f in figures if f.baseline > 0),
+        key=lambda f: ranking_key(ratio=f.ratio, recovered=f.recovered, code=f.village.code),
+    )
+    for index, figure in enumerate(ranked, start=1):
+        figure.rank = index
+        report = by_township.get(figure.village.township_pk)
+        campaign = report.campaign if report else campaigns.get(figure.village.township_pk)
+        figure.light = _light(figure.ratio, campaign) if campaign else ""
+    unranked = sorted((f for f in figures if f.rank is None), key=lambda f: f.village.code)
+    for township_id, report in by_township.items():
+        campaigns[township_id] = report.campaign
+    return LiveFigures(figures=[*ranked, *unranked], listed=figures, reports=by_township, campaigns=campaigns)
+
+
+# ---- the home pages' dashboards ------------------------------------------------------
+
+MOVERS = 5
+BOTTOM = 5
+BEHIND_SHOWN = 10
+TOP_DEBTORS = 8
+
+
+def campaign_pace(campaign: Campaign, day: date) -> Decimal:
+    """Where the completion ratio should stand at ``day``'s cut-off to reach the target by
+    the campaign's last day, at an even pace: target x days elapsed / days of the campaign."""
+    total = (campaign.end_date - campaign.start_date).days + 1
+    elapsed = min(max((day - campaign.start_date).days + 1, 0), total)
+    return (campaign.target_ratio * elapsed / total).quantize(Decimal("0.0001"))
+
+
+@dataclass
+class CampaignProgress:
+    campaign: Campaign
+    today: date
+    pace: Decimal               # where the ratio should stand today
+    ratio: Decimal | None       # where it stands (live)
+
+    @property
+    def days_left(self):
+        return max((self.campaign.end_date - self.today).days, 0)
+
+    @property
+    def ended(self):
+        return self.today > self.campaign.end_date
+
+    @property
+    def behind(self):
+        return self.ratio is not None and self.ratio < self.pace
+
+    @property
+    def gap_points(self):
+        """Percentage points short of today's pace (positive) or ahead of it (negative)."""
+        if self.ratio is None:
+            return None
+        return ((self.pace - self.ratio) * 100).quantize(Decimal("0.01"))
+
+
+@dataclass
+class Mover:
+    name: str
+    code: str
+    rank: int | None
+    rank_gain: int
+    recovered_week: Decimal
+
+
+def week_movers(report: PublishedReport) -> dict:
+    """This week's movers, from published reports: the latest one against the one a week
+    before it (or the campaign's first one): the biggest gains in rank and amounts recovered.
+    One query."""
+    earlier = (
+        Report.objects.filter(campaign_id=report.campaign.pk, is_current=True, day__lt=report.day,
+                              day__gte=report.day - timedelta(days=7))
+        .order_by("day").values_list("day", "data__villages").first()
+    )
+    if earlier is None:
+        return {"since": None, "gains": [], "recovered": []}
+    since, rows = earlier
+    before = {row["village_id"]: row for row in rows or []}
+    movers = []
+    for row in report.rows:
+        if row.get("rank") is None:
+            continue
+        old = before.get(row["village_id"])
+        gain = old["rank"] - row["rank"] if old and old.get("rank") else 0
+        recovered = _money(row["recovered"]) - (_money(old["recovered"]) if old else ZERO)
+        movers.append(Mover(name=row["name"], code=row["code"], rank=row["rank"], rank_gain=gain, recovered_week=recovered))
+    return {
+        "since": since,
+        "gains": sorted((m for m in movers if m.rank_gain > 0), key=lambda m: (-m.rank_gain, m.rank))[:MOVERS],
+        "recovered": sorted((m for m in movers if m.recovered_week > 0), key=lambda m: (-m.recovered_week, m.rank))[:MOVERS],
+    }
+
+
+def bottom_with_duties(report: PublishedReport) -> list[dict]:
+    """The published ranking's last five, each with who goes there (the report's duties)."""
+    ranked = sorted((r for r in report.rows if r.get("rank") is not None), key=lambda r: r["rank"])
+    duties = defaultdict(list)
+    for duty in report.duties:
+        duties[duty.village_code].append(duty)
+    return [
+        {"name": r["name"], "code": r["code"], "rank": r["rank"], "ratio": _ratio_or_none(r["ratio"]),
+         "outstanding": _money(r["outstanding"]), "duties": duties.get(r["code"], [])}
+        for r in reversed(ranked[-BOTTOM:])
+    ]
+
+
+def township_dashboard(*, villages: QuerySet[Village], today: date | None = None) -> dict:
+    """Leaders' and staff's home page: live and 16:00 totals, target and days left, the ratio
+    against the target's pace day by day, this week's movers, villages behind pace, the
+    bottom five with who goes there."""
+    from .chart import ratio_chart_svg
+
+    today = today or timezone.localdate()
+    live = live_figures(villages=villages)
+    totals = live.totals()
+    report = live.report
+    campaign = report.campaign if report else (next(iter(live.campaigns.values())) if len(live.campaigns) == 1 else None)
+    context = {"live": live, "totals": totals, "report": report, "live_reason": LIVE_REASON}
+    if campaign is None:
+        return context
+    progress = CampaignProgress(campaign=campaign, today=today, pace=campaign_pace(campaign, today), ratio=totals["ratio"])
+    behind = sorted(
+        (f for f in live.figures if f.rank is not None and f.ratio < progress.pace),
+        key=lambda f: (f.ratio, f.village.code),
+    )
+    context.update(progress=progress, behind=behind[:BEHIND_SHOWN], behind_count=len(behind))
+    if report is not None:
+        series = report.series
+        context.update(
+            official=report.totals,
+            differs=live.differs or (report.totals is not None and report.totals.recovered != totals["recovered"]),
+            chart=ratio_chart_svg(
+                series, campaign.target_ratio, width=440, height=250, font_size=13,
+                pace=[(p.day, campaign_pace(campaign, p.day)) for p in series],
+                label=f"{report.campaign.township.name}完成比例与目标进度",
+            ),
+            movers=week_movers(report),
+            bottom=bottom_with_duties(report),
+        )
+    return context
+
+
+def cadre_dashboard(*, user: User, today: date | None = None) -> dict:
+    """A village cadre's home page: their village's rank now and in the published report
+    (and the day before), ratio against the target's pace, what remains, the light, and the
+    debtors owing most."""
+    from recovery.models import Debtor
+    from recovery.selectors import debtors_with_totals
+
+    today = today or timezone.localdate()
+    live = live_figures(villages=Village.objects.ranking_visible_to(user))
+    my = next((f for f in live.figures if f.village.pk == user.village_id), None)
+    report = live.report_of(my.village) if my else None
+    campaign = live.campaigns.get(my.village.township_pk) if my else None
+    debtors = (
+        debtors_with_totals(Debtor.objects.visible_to(user).filter(village_id=user.village_id))
+        .filter(outstanding_total__gt=0).order_by("-outstanding_total", "name", "pk")[:TOP_DEBTORS]
+    )
+    return {
+        "village": user.village, "my": my, "ranked_count": live.ranked_count, "report": report,
+        "live_reason": LIVE_REASON, "top_debtors": list(debtors),
+        "progress": CampaignProgress(campaign=campaign, today=today, pace=campaign_pace(campaign, today), ratio=my.ratio)
+        if campaign and my else None,
+    }

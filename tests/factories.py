@@ -5,7 +5,7 @@ There is deliberately no factory for Repayment, Reversal or WriteOff: entries ar
 build a ledger the rules would have refused.
 """
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import factory
@@ -239,3 +239,25 @@ def write_off(arrear, amount, user, approval_reference="兰政经〔2025〕12号
         reason=reason, recorded_by=user, **kwargs,
     )
     return entry
+
+
+def publish_report(campaign, day, *, at=None):
+    """Publish ``campaign``'s battle report of ``day`` with ``report_build``, as the schedule
+    would an hour after the cut-off (or at ``at``), its files stood in (tests/stand_ins.py):
+    for tests of what the pages read from the stored snapshot."""
+    from unittest import mock
+
+    import time_machine
+
+    from reports.selectors import cutoff_for
+    from reports.services import report_build
+    from tests.stand_ins import unrendered_pdf, unrendered_xlsx
+
+    moment = at or cutoff_for(campaign, day) + timedelta(hours=1)
+    with (
+        time_machine.travel(moment, tick=False),
+        mock.patch("reports.renderers.render_pdf", unrendered_pdf),
+        mock.patch("reports.renderers.render_xlsx", unrendered_xlsx),
+    ):
+        report, _created = report_build(campaign=campaign, day=day)
+    return report

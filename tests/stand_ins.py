@@ -9,3 +9,8 @@ def unrendered_pdf(snapshot):
     two reports of different figures still have different files."""
     digest = hashlib.sha256(json.dumps(snapshot.to_json(), sort_keys=True, default=str).encode()).hexdigest()
     return f"%PDF-1.7\n% not rendered (tests/stand_ins.py): snapshot {digest}\n%%EOF\n".encode()
+
+
+def unrendered_xlsx(snapshot):
+    """The same for a report's Excel file, for tests that read neither file."""
+    return unrendered_pdf(snapshot).replace(b"%PDF-1.7", b"XLSX").replace(b"%%EOF", b"")

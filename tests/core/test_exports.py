@@ -23,7 +23,7 @@ NOW = datetime(2025, 6, 30, 15, 30, tzinfo=SHANGHAI)
 TODAY = date(2025, 6, 30)
 
 HEADERS = {
-    "villages:village_list": ["编码", "村居", "片区", "工作区", "欠款总额", "已清收", "尚欠", "完成比例"],
+    "villages:village_list": ["编码", "村居", "片区", "工作区", "欠款总额", "已清收", "尚欠", "完成比例（实时）", "16:00战报完成比例"],
     "recovery:debtor_list": ["姓名/名称", "类型", "村居", "证件号（脱敏）", "电话（脱敏）", "欠款金额", "尚欠金额", "状态", "失信", "诉讼"],
     "recovery:arrear_list": ["欠款人", "村居", "类别", "说明", "发生日期", "欠款金额", "尚欠金额", "状态"],
     "recovery:repayment_list": ["录入时间", "村居", "欠款人", "类别", "金额", "方式", "收款日期", "收据号", "录入人", "冲正"],
@@ -88,10 +88,11 @@ def test_it_exports_village_figures_as_numbers(staff_client, ledger):
     assert money(dongling["欠款总额"]) == Decimal("1000.00")
     assert money(dongling["已清收"]) == Decimal("300.10")
     assert money(dongling["尚欠"]) == Decimal("499.90")
-    ratio = dongling["完成比例"]
+    ratio = dongling["完成比例（实时）"]
     assert ratio.data_type == "n"
     assert "%" in ratio.number_format
     assert Decimal(str(ratio.value)) == Decimal("0.3001")
+    assert dongling["16:00战报完成比例"].value in (None, "")  # no report published in this ledger
     assert money(rows["LS-002"]["欠款总额"]) == Decimal("2500.00")
 
 
