@@ -371,16 +371,16 @@ def latest_report_for(user: User) -> Report | None:
 
 def report_pages(reports: QuerySet[Report], *, village_id: int | None = None) -> QuerySet[Report]:
     """``reports`` as the report page reads them: without the snapshot (``data``) or the
-    whole summary, but with the summary's township (``page_township``) and number of
+    villages' rows, but with the summary's township (``page_township``) and number of
     villages ranked (``page_villages_ranked``) and, given ``village_id``, that village's row
     (``page_row``, JSON; None when the village is not in the report), each pulled out of
     the stored JSON by the database. A report stored before its page was is read the same
     way; its ``sections_html`` is then empty (see ``report_page_store``)."""
-    reports = reports.defer("data", "summary").annotate(
+    reports = reports.defer("data", "summary", "village_rows").annotate(
         page_township=KT("summary__township"), page_villages_ranked=KT("summary__villages_ranked"),
     )
     if village_id:
-        reports = reports.annotate(page_row=KeyTransform(f"v{village_id}", KeyTransform("villages", "summary")))
+        reports = reports.annotate(page_row=KeyTransform(f"v{village_id}", "village_rows"))
     return reports
 
 
@@ -388,5 +388,5 @@ def report_versions(*, report: Report, user: User) -> list[Report]:
     """Every version of ``report``'s day that ``user`` may see, oldest first."""
     return list(
         Report.objects.visible_to(user).filter(campaign=report.campaign_id, day=report.day)
-        .defer("data", "summary", "sections_html").order_by("version")
+        .defer("data", "summary", "village_rows", "sections_html").order_by("version")
     )

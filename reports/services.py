@@ -46,7 +46,10 @@ def _render(campaign, day):
 def _page_fields(snapshot):
     from .renderers import render_sections
 
-    return {"sections_html": render_sections(snapshot), "summary": snapshot.page_summary()}
+    return {
+        "sections_html": render_sections(snapshot), "summary": snapshot.page_summary(),
+        "village_rows": snapshot.page_village_rows(),
+    }
 
 
 def _save(*, campaign, day, version, snapshot, pdf, xlsx, page, built_by=None, reason=""):
@@ -126,7 +129,7 @@ def report_rebuild(*, campaign: Campaign, day: date, reason: str, rebuilt_by: Us
 
 def report_page_store(*, report: Report) -> Report:
     """Renders and stores the web page's share of a report published before it was stored
-    (``sections_html`` and ``summary``, both made from the report's unchanged snapshot).
+    (``sections_html``, ``summary``, ``village_rows``, made from its unchanged snapshot).
     Safe to run twice: both runs write the same."""
     snapshot = Report.objects.only("data").get(pk=report.pk).snapshot
     fields = _page_fields(snapshot)

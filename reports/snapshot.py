@@ -131,17 +131,16 @@ class Snapshot:
         return _decode(cls, data)
 
     def page_summary(self):
-        """What the web page reads beside its stored sections (``Report.summary``): the
-        township, how many villages are ranked and each village's row, keyed "v<id>"."""
-        return {
-            "township": self.township,
-            "villages_ranked": self.totals.villages_ranked,
-            "villages": {f"v{row.village_id}": _encode(asdict(row)) for row in self.villages + self.unranked},
-        }
+        """What the web page reads beside its stored sections (``Report.summary``)."""
+        return {"township": self.township, "villages_ranked": self.totals.villages_ranked}
+
+    def page_village_rows(self):
+        """Each village's row, keyed "v<village id>" (``Report.village_rows``)."""
+        return {f"v{row.village_id}": _encode(asdict(row)) for row in self.villages + self.unranked}
 
 
 def village_row_from_json(data) -> VillageRow | None:
-    """One village's row as ``page_summary`` stored it."""
+    """One village's row as ``page_village_rows`` stored it."""
     return _decode(VillageRow, data)
 
 

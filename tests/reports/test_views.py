@@ -120,13 +120,13 @@ def test_it_serves_the_sections_stored_when_the_report_was_published(client, rep
 
 
 def test_it_stores_the_sections_of_an_older_report_on_its_first_view(client, report, cadre_user, village_a):
-    Report.objects.filter(pk=report.pk).update(sections_html="", summary={})
+    Report.objects.filter(pk=report.pk).update(sections_html="", summary={}, village_rows={})
     client.force_login(cadre_user)
     page = client.get(reverse("reports:ranking")).content.decode()
     assert f"本村：{village_a.name}" in page and "第 1 名 / 2" in page
     assert f'<tr id="village-{village_a.pk}" data-village="{village_a.pk}">' in page
     report.refresh_from_db()
-    assert 'data-village="' in report.sections_html and f"v{village_a.pk}" in report.summary["villages"]
+    assert 'data-village="' in report.sections_html and f"v{village_a.pk}" in report.village_rows
 
 
 def test_it_reads_the_cadres_row_without_the_snapshot(client, report, cadre_user, village_a):
