@@ -67,11 +67,12 @@ def migrate():
 def refuse_foreign_data(*, townships, username, hint):
     """Stop before wiping a database that holds more than the benchmark's own data:
     ``townships`` are the townships that are not the benchmark's (a queryset), ``username``
-    its only user."""
+    its only user (or a tuple of its users)."""
     from core.models import User
 
+    usernames = (username,) if isinstance(username, str) else tuple(username)
     foreign = list(townships.values_list("code", flat=True)[:5])
-    foreign += list(User.objects.exclude(username=username).values_list("username", flat=True)[:5])
+    foreign += list(User.objects.exclude(username__in=usernames).values_list("username", flat=True)[:5])
     if foreign:
         sys.exit(f"refusing to wipe: this database holds data that is not the benchmark's ({foreign}). {hint}")
 

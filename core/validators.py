@@ -9,6 +9,11 @@ _ID_CHECK = "10X98765432"
 _ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")
 
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+# Every character a valid number can hold (what search may skip a column for).
+NATIONAL_ID_CHARS = frozenset("0123456789X")
+CREDIT_CODE_CHARS = frozenset(_USCC_CHARS)
+PHONE_CHARS = frozenset("0123456789-")
 _USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
 _USCC_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 

@@ -18,6 +18,7 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
 from core.money import MAX_AMOUNT, fmt_yuan
@@ -35,9 +36,12 @@ if TYPE_CHECKING:
     from imports.models import ImportBatch
 
 
+NOT_WRITER = "您无权录入或修改该村的数据。"
+
+
 def _check_writer(user, village):
     if user is None or not can_write(user) or not Village.objects.visible_to(user).filter(pk=village.pk).exists():
-        raise PermissionDenied("您无权录入或修改该村的数据。")
+        raise PermissionDenied(NOT_WRITER)
 
 
 def _clean_amount(value, field="amount", label="金额"):
@@ -215,6 +219,22 @@ def _lock_arrear(arrear_id):
     return Arrear.objects.select_for_update(of=("self",)).get(pk=arrear_id)
 
 
+def _lock_arrear_for_writer(arrear_id, user, submission_token):
+    """``_lock_arrear`` in the same statement as the writer's village check (the arrear's
+    village among those ``user`` may see) and the look-up of an entry already made by the
+    same submission -> (locked arrear, that entry's id or None). PermissionDenied when the
+    arrear is not in a village ``user`` may write in."""
+    arrears = Arrear.objects.select_for_update(of=("self",)).filter(pk=arrear_id, village__in=Village.objects.visible_to(user))
+    if submission_token:
+        arrears = arrears.annotate(
+            existing_id=Subquery(Repayment.objects.filter(submission_token=submission_token).values("pk")[:1])
+        )
+    locked = arrears.first()
+    if locked is None:
+        raise PermissionDenied(NOT_WRITER)
+    return locked, getattr(locked, "existing_id", None)
+
+
 def repayment_create(
     *, arrear: Arrear, amount: Decimal | str, kind: str, received_on: date | None, recorded_by: User,
     receipt_number: str = "", note: str = "", submission_token: UUID | None = None, recorded_at: datetime | None = None,
@@ -224,8 +244,14 @@ def repayment_create(
     Returns ``(repayment, created)``: a second submission of the same form (same
     ``submission_token``) returns the first repayment with ``created=False``.
     ``recorded_at`` is for demo data and ledger imports only; forms never pass it.
+
+    Three statements on the database (four with SQLite's BEGIN): one locks the arrear,
+    checks that ``recorded_by`` may write in its village and looks for an entry of the same
+    submission; then the INSERT and the UPDATE. The unique token and the outstanding CHECK
+    back the checks up.
     """
-    _check_writer(recorded_by, arrear.village)
+    if recorded_by is None or not can_write(recorded_by):
+        raise PermissionDenied(NOT_WRITER)
     amount = _clean_amount(amount)
     if kind not in RepaymentKind.values:
         raise ValidationError({"kind": "请选择清收方式：现金、转账、以物抵债或抵顶债务。"})
@@ -235,11 +261,9 @@ def repayment_create(
     token_kwargs = {"submission_token": submission_token} if submission_token else {}
     try:
         with transaction.atomic():
-            locked = _lock_arrear(arrear.pk)
-            if submission_token:
-                existing = Repayment.objects.filter(submission_token=submission_token).first()
-                if existing is not None:
-                    return existing, False
+            locked, existing_id = _lock_arrear_for_writer(arrear.pk, recorded_by, submission_token)
+            if existing_id is not None:
+                return Repayment.objects.get(pk=existing_id), False
             if received_on < locked.incurred_on:
                 raise ValidationError({"received_on": "收款日期不能早于欠款发生日期。"})
             if amount > locked.outstanding:

@@ -174,8 +174,7 @@ class RepaymentCreateView(WriterRequiredMixin, ServiceFormView):
 
     def notify(self, result):
         repayment, created = result
-        arrear = self.arrear
-        arrear.refresh_from_db()
+        arrear = self.arrear  # its outstanding as the service left it, its debtor as loaded with it
         debtor_link = format_html('<a href="{}">{}</a>', arrear.debtor.get_absolute_url(), arrear.debtor.name)
         if created:
             messages.success(self.request, format_html(

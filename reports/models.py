@@ -31,6 +31,13 @@ class Report(models.Model):
     built_at = models.DateTimeField("生成时间", default=timezone.now)
     built_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="重新生成人", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     rebuild_reason = models.CharField("重新生成原因", max_length=200, blank=True)
+    # The web page's share of the report, made from ``data`` once (it never changes): the
+    # rendered sections, what the page reads beside them (township, villages ranked), and
+    # each village's row keyed "v<village id>", so that one row is read without the rest.
+    # Empty for a report published before they were stored: filled on its first view.
+    sections_html = models.TextField("网页版内容", blank=True, editable=False)
+    summary = models.JSONField("网页摘要", default=dict, blank=True, editable=False)
+    village_rows = models.JSONField("各村数据", default=dict, blank=True, editable=False)
 
     objects = ReportQuerySet.as_manager()
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.db.models import DateTimeField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.fields.json import KT, KeyTransform
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -355,17 +356,40 @@ def _series_from_ledger(campaign, last_day):
     return points
 
 
-def latest_report_for(user: User) -> Report | None:
-    """The newest current report of the townships ``user`` may see."""
+def latest_reports(user: User) -> QuerySet[Report]:
+    """The current reports of the townships ``user`` may see, newest first."""
     return (
         Report.objects.visible_to(user).filter(is_current=True).select_related("campaign__township")
-        .order_by("-day", "-campaign__start_date").first()
+        .order_by("-day", "-campaign__start_date")
     )
+
+
+def latest_report_for(user: User) -> Report | None:
+    """The newest current report of the townships ``user`` may see."""
+    return latest_reports(user).first()
+
+
+def report_pages(reports: QuerySet[Report], *, village_id: int | None = None) -> QuerySet[Report]:
+    """``reports`` as the report page reads them: without the snapshot (``data``) or the
+    villages' rows, but with the summary's township (``page_township``) and number of
+    villages ranked (``page_villages_ranked``) and, given ``village_id``, that village's row
+    (``page_row``, JSON; None when the village is not in the report), each pulled out of
+    the stored JSON by the database. A report stored before its page was is read the same
+    way; its ``sections_html`` is then empty (see ``report_page_store``)."""
+    reports = reports.defer("data", "summary", "village_rows").annotate(
+        page_township=KT("summary__township"), page_villages_ranked=KT("summary__villages_ranked"),
+    )
+    if village_id:
+        reports = reports.annotate(page_row=KeyTransform(f"v{village_id}", "village_rows"))
+    return reports
 
 
 def report_versions(*, report: Report, user: User) -> list[Report]:
     """Every version of ``report``'s day that ``user`` may see, oldest first."""
-    return list(Report.objects.visible_to(user).filter(campaign=report.campaign, day=report.day).order_by("version"))
+    return list(
+        Report.objects.visible_to(user).filter(campaign=report.campaign_id, day=report.day)
+        .defer("data", "summary", "village_rows", "sections_html").order_by("version")
+    )
 
 
 # ---- live figures: the latest published report plus what was recorded since its cut-off ----

@@ -40,14 +40,23 @@ def _render(campaign, day):
     from .renderers import render_pdf, render_xlsx
 
     snapshot = report_snapshot(campaign=campaign, day=day)
-    return snapshot, render_pdf(snapshot), render_xlsx(snapshot)
+    return snapshot, render_pdf(snapshot), render_xlsx(snapshot), _page_fields(snapshot)
 
 
-def _save(*, campaign, day, version, snapshot, pdf, xlsx, built_by=None, reason=""):
+def _page_fields(snapshot):
+    from .renderers import render_sections
+
+    return {
+        "sections_html": render_sections(snapshot), "summary": snapshot.page_summary(),
+        "village_rows": snapshot.page_village_rows(),
+    }
+
+
+def _save(*, campaign, day, version, snapshot, pdf, xlsx, page, built_by=None, reason=""):
     report = Report(
         campaign=campaign, day=day, version=version, is_current=True,
         issue_number=snapshot.issue_number, cutoff_at=snapshot.cutoff_at,
-        data=snapshot.to_json(), built_by=built_by, rebuild_reason=reason,
+        data=snapshot.to_json(), built_by=built_by, rebuild_reason=reason, **page,
     )
     report.pdf.save(report.filename("pdf"), ContentFile(pdf), save=False)
     report.xlsx.save(report.filename("xlsx"), ContentFile(xlsx), save=False)
@@ -67,14 +76,14 @@ def report_build(*, campaign: Campaign, day: date) -> tuple[Report, bool]:
         raise ValidationError(f"清收行动从 {campaign.start_date:%Y-%m-%d} 开始，{day:%Y-%m-%d} 没有战报。")
     if day > campaign.end_date:
         raise ValidationError(f"清收行动已于 {campaign.end_date:%Y-%m-%d} 结束，{day:%Y-%m-%d} 没有战报。")
-    snapshot, pdf, xlsx = _render(campaign, day)
+    snapshot, pdf, xlsx, page = _render(campaign, day)
     try:
         with transaction.atomic():
             Campaign.objects.select_for_update().get(pk=campaign.pk)
             existing = Report.objects.filter(campaign=campaign, day=day, is_current=True).first()
             if existing is not None:
                 return existing, False
-            report = _save(campaign=campaign, day=day, version=1, snapshot=snapshot, pdf=pdf, xlsx=xlsx)
+            report = _save(campaign=campaign, day=day, version=1, snapshot=snapshot, pdf=pdf, xlsx=xlsx, page=page)
     except IntegrityError:
         existing = Report.objects.filter(campaign=campaign, day=day, is_current=True).first()
         if existing is None:
@@ -102,7 +111,7 @@ def report_rebuild(*, campaign: Campaign, day: date, reason: str, rebuilt_by: Us
     must still be the current one, so two rebuilds asked from the same page make one new
     version, not two. Without it, the current version is rebuilt."""
     reason = _check_rebuild(campaign=campaign, day=day, reason=reason, rebuilt_by=rebuilt_by)
-    snapshot, pdf, xlsx = _render(campaign, day)
+    snapshot, pdf, xlsx, page = _render(campaign, day)
     with transaction.atomic():
         Campaign.objects.select_for_update().get(pk=campaign.pk)
         versions = Report.objects.select_for_update().filter(campaign=campaign, day=day)
@@ -114,8 +123,20 @@ def report_rebuild(*, campaign: Campaign, day: date, reason: str, rebuilt_by: Us
         versions.filter(is_current=True).update(is_current=False)
         return _save(
             campaign=campaign, day=day, version=latest.version + 1, snapshot=snapshot,
-            pdf=pdf, xlsx=xlsx, built_by=rebuilt_by, reason=reason,
+            pdf=pdf, xlsx=xlsx, page=page, built_by=rebuilt_by, reason=reason,
         )
+
+
+def report_page_store(*, report: Report) -> Report:
+    """Renders and stores the web page's share of a report published before it was stored
+    (``sections_html``, ``summary``, ``village_rows``, made from its unchanged snapshot).
+    Safe to run twice: both runs write the same."""
+    snapshot = Report.objects.only("data").get(pk=report.pk).snapshot
+    fields = _page_fields(snapshot)
+    Report.objects.filter(pk=report.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(report, name, value)
+    return report
 
 
 def report_rebuild_request(*, report: Report, reason: str, requested_by: User) -> None:

@@ -130,6 +130,19 @@ class Snapshot:
     def from_json(cls, data):
         return _decode(cls, data)
 
+    def page_summary(self):
+        """What the web page reads beside its stored sections (``Report.summary``)."""
+        return {"township": self.township, "villages_ranked": self.totals.villages_ranked}
+
+    def page_village_rows(self):
+        """Each village's row, keyed "v<village id>" (``Report.village_rows``)."""
+        return {f"v{row.village_id}": _encode(asdict(row)) for row in self.villages + self.unranked}
+
+
+def village_row_from_json(data) -> VillageRow | None:
+    """One village's row as ``page_village_rows`` stored it."""
+    return _decode(VillageRow, data)
+
 
 def _encode(value):
     if isinstance(value, dict):

@@ -12,24 +12,21 @@ from . import services
 from .filtersets import ReportFilterSet
 from .forms import RebuildForm
 from .models import Report
-from .selectors import latest_report_for, report_versions
+from .selectors import latest_reports, report_pages, report_versions
+from .snapshot import village_row_from_json
 from .tables import ReportTable
 
 
-def _my_row(request, report):
-    """A cadre's own village in the report, for the card at the top of the page."""
-    if report is None or not request.user.village_id:
-        return None
-    snapshot = report.snapshot
-    return next((r for r in snapshot.villages + snapshot.unranked if r.village_id == request.user.village_id), None)
-
-
 def _report_context(request, report):
+    """The page around the report's stored sections: a cadre's own village's row, for the
+    card at the top and the highlight in the tables, comes from the stored summary alone."""
+    if report is not None and not report.sections_html:
+        services.report_page_store(report=report)
+        report = report_pages(Report.objects.select_related("campaign__township"), village_id=request.user.village_id).get(pk=report.pk)
+    page_row = getattr(report, "page_row", None)
     return {
-        "my_row": _my_row(request, report),
+        "my_row": village_row_from_json(page_row) if page_row else None,
         "report": report,
-        "snapshot": report.snapshot if report else None,
-        "highlight_village_id": request.user.village_id,
         "versions": report_versions(report=report, user=request.user) if report else [],
         "can_rebuild": user_role(request.user) == Role.ADMIN,
     }
@@ -42,7 +39,8 @@ class RankingView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(_report_context(self.request, latest_report_for(self.request.user)))
+        report = report_pages(latest_reports(self.request.user), village_id=self.request.user.village_id).first()
+        context.update(_report_context(self.request, report))
         context["is_latest"] = True
         return context
 
@@ -50,6 +48,9 @@ class RankingView(LoginRequiredMixin, TemplateView):
 class ReportView(ScopedDetailView):
     queryset = Report.objects.select_related("campaign__township")
     template_name = "reports/report_detail.html"
+
+    def get_queryset(self):
+        return report_pages(super().get_queryset(), village_id=self.request.user.village_id)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -2,6 +2,7 @@
 
 - ``{% ratio_chart snapshot %}``: the inline SVG chart of the completion ratio by day;
 - ``{{ value|points_below:target }}``: how many percentage points a ratio is short of a target;
+- ``{{ ratio|bar_width }}``: a ratio as the width of a bar in percent (0 to 100);
 - ``{{ when|cn_datetime }}`` / ``{{ day|cn_date }}``: 2026年11月23日 16:00 / 2026年11月23日.
 """
 
@@ -30,6 +31,15 @@ def points_below(value, target):
         return ""
     gap = (Decimal(target) - Decimal(value)) * 100
     return str(gap.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+@register.filter
+def bar_width(value):
+    """0.4523 -> '45.2'; capped at 0 and 100; '0' without a ratio."""
+    if value is None:
+        return "0"
+    width = min(max(Decimal(value) * 100, Decimal(0)), Decimal(100))
+    return str(width.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 @register.filter

@@ -460,6 +460,6 @@ def test_cadre_opens_the_ranking_on_a_phone(phone, login, screenshot, cadre_user
     expect(mine).to_contain_text("本村：东岭村")
     expect(mine).to_contain_text("第 1 名 / 2")
     expect(mine).to_contain_text("26.67%")
-    expect(page.locator("tr.is-mine").first).to_contain_text("东岭村")
+    expect(page.locator(f'tr[data-village="{cadre_user.village_id}"]').first).to_contain_text("东岭村")
     screenshot(page, "cadre-ranking")
     assert_fits_phone(page, "cadre-ranking")

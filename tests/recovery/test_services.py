@@ -616,3 +616,29 @@ def test_it_requires_evidence_for_an_offset_and_records_it_apart_from_cash(arrea
     )
     totals = township_totals(villages=Village.objects.filter(pk=arrear.village_id))
     assert (totals["recovered_cash"], totals["recovered_offset"]) == (Decimal("0.00"), Decimal("300.00"))
+
+
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
+
+
+def statements(captured):
+    """The captured queries less transaction control (the test's savepoint, its release)."""
+    return [q["sql"] for q in captured.captured_queries if not q["sql"].upper().startswith(TRANSACTION_CONTROL)]
+
+
+def test_it_records_a_repayment_in_at_most_four_queries(arrear, staff_user, django_assert_max_num_queries):
+    """The writer's role (read fresh), then one statement that locks the arrear, checks the
+    writer's village and looks for the same submission; then the INSERT and the UPDATE.
+    The service's atomic block adds a savepoint and its release inside the test's transaction."""
+    token = uuid.uuid4()
+    user = type(staff_user).objects.get(pk=staff_user.pk)
+    with django_assert_max_num_queries(4 + 2) as captured:
+        repayment, created = create_repayment(arrear, user, amount="300.00", submission_token=token)
+    assert len(statements(captured)) <= 4
+    assert created and outstanding(arrear) == Decimal("700.00")
+
+    with django_assert_max_num_queries(4 + 2) as captured:
+        again, created = create_repayment(arrear, user, amount="300.00", submission_token=token)
+    assert len(statements(captured)) <= 4
+    assert not created and again.pk == repayment.pk
+    assert outstanding(arrear) == Decimal("700.00")

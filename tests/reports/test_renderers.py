@@ -21,7 +21,7 @@ from openpyxl import load_workbook
 from core.exports import HEADER_FILL, HEADER_FONT, MONEY_FORMAT, RATIO_FORMAT
 from core.money import fmt_percent, fmt_wan, fmt_yuan
 from reports.chart import ratio_chart_svg
-from reports.renderers import render_pdf, render_xlsx, report_html
+from reports.renderers import render_pdf, render_sections, render_xlsx, report_html
 from tests.reports.sample import sample_snapshot
 
 SHEETS = ["总览", "村居排名", "未参与排名", "片区汇总", "工作区汇总", "责任分工", "今日清零与前三", "每日进度"]
@@ -239,14 +239,21 @@ def test_it_draws_the_chart_in_the_pdf(pdf_file):
 # ---- HTML (the web page includes the same sections) --------------------------------------
 
 
-def test_it_highlights_the_cadres_own_village(snapshot):
+def test_it_marks_each_web_row_with_its_village_for_the_page_to_highlight(snapshot):
+    """The web page's sections are stored once for every reader: the reader's own village is
+    highlighted by the page's style rule for its data-village (tests/reports/test_views.py)."""
     mine = snapshot.villages[7]
-    html = render_to_string(
-        "reports/partials/report_sections.html", {"snapshot": snapshot, "highlight_village_id": mine.village_id}
-    )
-    highlighted = re.findall(r'<tr(?: id="village-\d+")? class="is-mine">(.*?)</tr>', html)
-    assert highlighted and all(mine.name in row for row in highlighted)
-    assert "（本村）" in highlighted[0]
+    html = render_sections(snapshot)
+    rows = re.findall(rf'<tr id="village-{mine.village_id}" data-village="{mine.village_id}">(.*?)</tr>', html)
+    assert len(rows) == 1 and f"<td>{mine.name}</td>" in rows[0]
+    assert html.count("data-village=") >= len(snapshot.villages) + len(snapshot.unranked)
+    assert 'class="rpt-bar"' in html and "max-width: 480px" in html
+
+
+def test_it_keeps_the_web_only_markup_out_of_the_pdf(snapshot):
+    html = report_html(snapshot)
+    assert "data-village" not in html and 'id="village-' not in html
+    assert "rpt-bar" not in html and "max-width: 480px" not in html and "rpt-cards" not in html
 
 
 def test_it_highlights_nothing_without_a_village(snapshot):

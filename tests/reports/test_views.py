@@ -9,6 +9,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from recovery.models import Arrear
@@ -36,13 +38,15 @@ def test_it_shows_the_latest_ranking_with_the_cadres_own_village_first(client, r
     page = client.get(reverse("reports:ranking")).content.decode()
     assert f"本村：{village_a.name}" in page
     assert "第 1 名 / 2" in page
-    assert 'class="is-mine"' in page
+    assert f'.rpt tr[data-village="{village_a.pk}"] td {{ background' in page
+    assert f'<tr id="village-{village_a.pk}" data-village="{village_a.pk}">' in page
 
 
 def test_it_shows_no_own_village_card_to_a_leader(client, report, leader_user):
     client.force_login(leader_user)
     page = client.get(reverse("reports:ranking")).content.decode()
     assert "本村：" not in page
+    assert "tr[data-village=" not in page
     assert "清收清欠战报 第" in page
 
 
@@ -104,3 +108,34 @@ def django_capture_on_commit():
     from django.test import TestCase
 
     return TestCase.captureOnCommitCallbacks(execute=True)
+
+
+def test_it_serves_the_sections_stored_when_the_report_was_published(client, report, cadre_user):
+    """Rendered once at publishing; the page serves what is stored, as it is."""
+    assert 'data-village="' in report.sections_html and report.summary["villages_ranked"] == 2
+    Report.objects.filter(pk=report.pk).update(sections_html=report.sections_html.replace("村居排名", "村居排名（已存）"))
+    client.force_login(cadre_user)
+    page = client.get(reverse("reports:report", args=[report.pk])).content.decode()
+    assert "二、村居排名（已存）" in page
+
+
+def test_it_stores_the_sections_of_an_older_report_on_its_first_view(client, report, cadre_user, village_a):
+    Report.objects.filter(pk=report.pk).update(sections_html="", summary={}, village_rows={})
+    client.force_login(cadre_user)
+    page = client.get(reverse("reports:ranking")).content.decode()
+    assert f"本村：{village_a.name}" in page and "第 1 名 / 2" in page
+    assert f'<tr id="village-{village_a.pk}" data-village="{village_a.pk}">' in page
+    report.refresh_from_db()
+    assert 'data-village="' in report.sections_html and f"v{village_a.pk}" in report.village_rows
+
+
+def test_it_reads_the_cadres_row_without_the_snapshot(client, report, cadre_user, village_a):
+    """The report is read without its snapshot (``data``): the cadre's card comes from the
+    one row the database pulls out of the stored summary."""
+    client.force_login(cadre_user)
+    client.get(reverse("reports:ranking"))
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(reverse("reports:ranking")).content.decode()
+    report_reads = [q["sql"] for q in captured.captured_queries if 'FROM "reports_report"' in q["sql"]]
+    assert report_reads and not any('"reports_report"."data"' in sql for sql in report_reads)
+    assert f"本村：{village_a.name}" in page
