@@ -42,6 +42,13 @@ def test_it_shows_the_latest_ranking_with_the_cadres_own_village_first(client, r
     assert f'<tr id="village-{village_a.pk}" data-village="{village_a.pk}">' in page
 
 
+def test_it_labels_the_cadres_card_as_the_reports_figures_and_points_to_the_live_ones(client, report, cadre_user):
+    client.force_login(cadre_user)
+    page = client.get(reverse("reports:ranking")).content.decode()
+    note = page[page.index('class="muted live-note"'):]
+    assert note.index("截至2025年3月10日 16:00战报") < note.index("实时数") < note.index(f'href="{reverse("home")}"')
+
+
 def test_it_shows_no_own_village_card_to_a_leader(client, report, leader_user):
     client.force_login(leader_user)
     page = client.get(reverse("reports:ranking")).content.decode()
