@@ -523,7 +523,7 @@ class LiveFigures:
         return any(f.differs for f in self.figures)
 
     def totals(self):
-        """The township totals now, as ``recovery.selectors.township_totals`` gives them."""
+        """The township totals now, as the whole-ledger reading gives them (tests/reference_figures.py)."""
         total = lambda attr: sum((getattr(f, attr) for f in self.figures), ZERO)  # noqa: E731
         recovered, baseline = total("recovered"), total("baseline")
         return {
@@ -573,7 +573,7 @@ def live_figures(*, villages: QuerySet[Village]) -> LiveFigures:
     """Every village of ``villages`` with its figures now and, where a report was published,
     its 16:00 figures: each township's latest published report (its stored snapshot) plus
     one grouped query over what was recorded since its cut-off. Equal to reading the whole
-    ledger (``recovery.selectors.village_figures``); without a published report it is that
+    ledger (tests/reference_figures.py, the test of it); without a published report it is that
     reading, done as the same grouped query. Four queries, whatever the number of villages."""
     # The township id as a column, not three model instances a village (the caller's
     # select_related, if any, still applies: the villages table shows zone and work area).

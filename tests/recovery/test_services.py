@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from recovery.choices import ArrearCategory, ArrearStatus, DebtorKind, LitigationStatus, RepaymentKind
 from recovery.models import Arrear, Debtor, Repayment, Reversal, WriteOff
-from recovery.selectors import township_totals
 from recovery.services import (
     arrear_create,
     debtor_create,
@@ -21,6 +20,7 @@ from recovery.services import (
     repayment_reverse,
     writeoff_create,
 )
+from reports.selectors import live_figures
 from tests.factories import (
     ArrearFactory,
     CampaignFactory,
@@ -614,7 +614,7 @@ def test_it_requires_evidence_for_an_offset_and_records_it_apart_from_cash(arrea
         arrear=arrear, amount="300.00", kind=kind, received_on=timezone.localdate(), recorded_by=staff_user,
         note="以村东7套住房抵债，评估价以评估报告（2025）第12号为准",
     )
-    totals = township_totals(villages=Village.objects.filter(pk=arrear.village_id))
+    totals = live_figures(villages=Village.objects.filter(pk=arrear.village_id)).totals()
     assert (totals["recovered_cash"], totals["recovered_offset"]) == (Decimal("0.00"), Decimal("300.00"))
 
 

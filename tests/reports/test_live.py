@@ -1,6 +1,6 @@
 """Live figures (reports/selectors.py: live_figures): the latest published report's
 snapshot plus what was recorded since its cut-off must give exactly what reading the whole
-ledger gives (recovery/selectors.py: village_figures, villages_with_figures, township_totals).
+ledger gives (tests/reference_figures.py: village_figures, villages_with_figures, township_totals).
 
 One ledger, built once for the module: entries before and after the 16:00 cut-off of the
 published report of day D (at 16:00:00 exactly too), a repayment reversed across the cut-off,
@@ -17,7 +17,6 @@ import pytest
 import time_machine
 
 from recovery.choices import RepaymentKind
-from recovery.selectors import township_totals, village_figures, villages_with_figures
 from reports.models import Report
 from reports.selectors import live_figures
 from tests.factories import (
@@ -34,6 +33,7 @@ from tests.factories import (
     write_off,
 )
 from tests.module_db import module_transaction
+from tests.reference_figures import township_totals, village_figures, villages_with_figures
 from villages.models import Village
 
 pytestmark = pytest.mark.django_db
