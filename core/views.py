@@ -106,6 +106,7 @@ class ObjectListView(ScopedMixin, ExportMixin, SingleTableMixin, FilterView):
         figures = self.get_totals()
         context["row_count"] = figures["count"]
         context["totals"] = [(label, fmt_yuan(figures[name])) for name, (label, _aggregate) in self.totals.items()]
+        context["sort_field"], context["sort_choices"] = sort_choices(context["table"], self.request.GET)
         context["filters_selected"] = filters_selected(self.filterset)
         context["filtered"] = is_filtered(self.filterset)
         query = self.request.GET.copy()
@@ -113,6 +114,18 @@ class ObjectListView(ScopedMixin, ExportMixin, SingleTableMixin, FilterView):
         query["_export"] = "xlsx"
         context["export_query"] = query.urlencode()
         return context
+
+
+def sort_choices(table, query):
+    """The table's orderings as choices, for the sort picker that stands in for the column
+    headers on a phone (the cards have none): (field name, [(value, label, selected)])."""
+    field = table.prefixed_order_by_field
+    current = query.get(field, "")
+    choices = [("", "默认顺序")]
+    for column in table.columns.iterorderable():
+        if column.visible:
+            choices += [(column.name, f"{column.header} 从小到大"), (f"-{column.name}", f"{column.header} 从大到小")]
+    return field, [(value, label, value == current) for value, label in choices]
 
 
 def _has_value(field):
