@@ -2,8 +2,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
-from core.filtersets import BaseFilterSet, YesNoAllWidget
-from core.forms import QuickSelect
+from core.filtersets import BaseFilterSet, PlaceChoiceFilter, YesNoAllWidget
 from imports.filtersets import ImportBatchFilter
 from villages.models import Village
 
@@ -24,7 +23,7 @@ class IntegerFilter(django_filters.NumberFilter):
 
 class ContractFilterSet(BaseFilterSet):
     import_batch = ImportBatchFilter()
-    village = django_filters.ModelChoiceFilter(label="村居", queryset=_villages, widget=QuickSelect)
+    village = PlaceChoiceFilter(label="村居", queryset=_villages)
     category = django_filters.ChoiceFilter(label="类别", choices=ContractCategory.choices)
     status = django_filters.ChoiceFilter(label="清理状态", choices=ContractStatus.choices)
     form = django_filters.ChoiceFilter(label="合同形式", choices=ContractForm.choices)

@@ -128,3 +128,18 @@ class QuickSelect(forms.Select):
                 parts.append(option(choice, label))
         parts.append("</select>")
         return mark_safe("".join(parts))
+
+
+class NameChoiceIterator(forms.models.ModelChoiceIterator):
+    """A model picker's options from ``values_list("pk", "name")``: the same options as the
+    default iterator for a model whose ``__str__`` is its name (township, zone, work area,
+    village), without building a model instance per option."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        yield from self.queryset.values_list("pk", "name")
+
+
+class NamedModelChoiceField(forms.ModelChoiceField):
+    iterator = NameChoiceIterator

@@ -1,8 +1,8 @@
 import django_filters
 from django.db.models import F, Q
 
-from core.filtersets import BaseFilterSet, YesNoAllWidget
-from core.forms import DateInput, QuickSelect
+from core.filtersets import BaseFilterSet, PlaceChoiceFilter, YesNoAllWidget
+from core.forms import DateInput
 from core.roles import can_write
 from imports.filtersets import ImportBatchFilter
 from villages.models import Village
@@ -33,7 +33,7 @@ def _status_q(prefix, value, principal="principal", outstanding="outstanding"):
 
 class DebtorFilterSet(BaseFilterSet):
     import_batch = ImportBatchFilter()
-    village = django_filters.ModelChoiceFilter(label="村居", queryset=_villages, widget=QuickSelect)
+    village = PlaceChoiceFilter(label="村居", queryset=_villages)
     kind = django_filters.ChoiceFilter(label="类型", choices=DebtorKind.choices)
     status = django_filters.ChoiceFilter(label="清收状态", choices=STATUS_CHOICES, method="filter_status")
     is_blacklisted = django_filters.BooleanFilter(label="失信名单", widget=YesNoAllWidget)
@@ -53,7 +53,7 @@ class DebtorFilterSet(BaseFilterSet):
 
 class ArrearFilterSet(BaseFilterSet):
     import_batch = ImportBatchFilter()
-    village = django_filters.ModelChoiceFilter(label="村居", queryset=_villages, widget=QuickSelect)
+    village = PlaceChoiceFilter(label="村居", queryset=_villages)
     category = django_filters.ChoiceFilter(label="类别", choices=ArrearCategory.choices)
     status = django_filters.ChoiceFilter(label="清收状态", choices=STATUS_CHOICES, method="filter_status")
 
@@ -76,7 +76,7 @@ class ArrearFilterSet(BaseFilterSet):
 
 class RepaymentFilterSet(BaseFilterSet):
     import_batch = ImportBatchFilter()
-    village = django_filters.ModelChoiceFilter(label="村居", field_name="arrear__village", queryset=_villages, widget=QuickSelect)
+    village = PlaceChoiceFilter(label="村居", field_name="arrear__village", queryset=_villages)
     kind = django_filters.ChoiceFilter(label="方式", choices=RepaymentKind.choices)
     received_after = django_filters.DateFilter(label="收款日期从", field_name="received_on", lookup_expr="gte", widget=DateInput())
     received_before = django_filters.DateFilter(label="至", field_name="received_on", lookup_expr="lte", widget=DateInput())

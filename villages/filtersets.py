@@ -1,15 +1,13 @@
-import django_filters
 from django.db.models import Q
 
-from core.filtersets import BaseFilterSet
-from core.forms import QuickSelect
+from core.filtersets import BaseFilterSet, PlaceChoiceFilter
 
 from .models import Village, WorkArea, Zone
 
 
 class VillageFilterSet(BaseFilterSet):
-    zone = django_filters.ModelChoiceFilter(label="片区", field_name="work_area__zone", queryset=Zone.objects.all())
-    work_area = django_filters.ModelChoiceFilter(label="工作区", queryset=WorkArea.objects.all(), widget=QuickSelect)
+    zone = PlaceChoiceFilter(label="片区", field_name="work_area__zone", queryset=Zone.objects.all())
+    work_area = PlaceChoiceFilter(label="工作区", queryset=WorkArea.objects.all())
 
     class Meta:
         model = Village

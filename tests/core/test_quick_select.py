@@ -33,3 +33,17 @@ def test_the_village_filters_use_it():
 
     for filterset in (DebtorFilterSet, ArrearFilterSet, RepaymentFilterSet, ContractFilterSet):
         assert isinstance(filterset.base_filters["village"].field.widget, QuickSelect), filterset
+
+
+def test_a_place_picker_lists_the_same_options_as_djangos_model_choice_field(db, village_a, village_b):
+    """NamedModelChoiceField reads (pk, name) pairs, not model instances; a filter bound to a
+    value marks it chosen, as Django's ModelChoiceField with a Select does."""
+    from core.forms import NamedModelChoiceField
+    from villages.models import Village
+
+    villages = Village.objects.order_by("code")
+    for value in (None, village_b.pk, str(village_a.pk)):
+        ours = _html(NamedModelChoiceField(queryset=villages, widget=QuickSelect).widget, "village", value)
+        field = forms.ModelChoiceField(queryset=villages)
+        django = _html(field.widget, "village", value)
+        assert ours == django and "---------" in ours and village_b.name in ours

@@ -69,3 +69,52 @@ def test_it_links_only_the_villages_the_user_may_open(village_a, village_b):
     assert mine.get_cell("name") == f'<a href="{village_a.get_absolute_url()}">东岭村</a>'
     assert other.get_cell("name") == "西河村"
     assert (mine.get_cell_value("name"), other.get_cell_value("name")) == ("东岭村", "西河村")
+
+
+STOCK_ROWS = (
+    '{% load l10n %}{% for row in table.paginated_rows %}<tr {{ row.attrs.as_html }}>{% for column, cell in row.items %}'
+    '<td data-label="{{ column.header }}" {{ column.attrs.td.as_html }}>{% if column.localize == None %}{{ cell }}'
+    '{% else %}{% if column.localize %}{{ cell|localize }}{% else %}{{ cell|unlocalize }}{% endif %}{% endif %}</td>'
+    '{% endfor %}</tr>{% endfor %}'
+)
+
+
+def _squeeze(html):
+    import re
+
+    return re.sub(r">\s+<", "><", str(html).strip())
+
+
+@pytest.mark.django_db
+def test_rows_html_writes_what_the_template_loop_over_cells_wrote(arrear, staff_user):
+    """BaseTable.rows_html builds the rows in Python (a list page's table was two thirds of its
+    time in the template loop): the same HTML, for every list's table, a column whose
+    attributes depend on the row and columns that localize included."""
+    import django_tables2 as tables
+    from django.template import Context, Template
+
+    from core.tables import BaseTable
+    from recovery.selectors import debtors_with_totals
+
+    pay(arrear, "234.50", staff_user)
+
+    class RowDependent(BaseTable):
+        name = tables.Column(attrs={"td": {"data-kind": lambda record: record.kind}})
+        created_at = tables.Column(localize=True)
+        pk = tables.Column(localize=False)
+
+    makers = [
+        lambda: DebtorTable(debtors_with_totals(Debtor.objects.all())),
+        lambda: ArrearTable(Arrear.objects.select_related("debtor", "village")),
+        lambda: RepaymentTable(Repayment.objects.select_related("arrear__debtor", "arrear__village", "recorded_by", "reversal")),
+        lambda: VillageTable(Village.objects.all()),
+        lambda: RowDependent(Debtor.objects.all()),
+    ]
+    for make in makers:  # a table instance per rendering: rows count themselves for even/odd
+        ours, stock = make(), make()
+        ours.paginate(per_page=10)
+        stock.paginate(per_page=10)
+        html = ours.rows_html()
+        assert _squeeze(html) == _squeeze(Template(STOCK_ROWS).render(Context({"table": stock}))), type(ours).__name__
+        assert html.count("<tr ") == len(ours.paginated_rows) > 0
+    assert 'data-kind="person"' in html
