@@ -139,6 +139,7 @@ elif DATABASES["default"]["ENGINE"].endswith("postgresql"):
     options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
+AUTHENTICATION_BACKENDS = ["core.backends.RoleModelBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -204,7 +205,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 DJANGO_TABLES2_PAGE_RANGE = 5
 
-MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# Messages travel in a signed cookie (the session only when one is too big): saving an entry
+# then writes nothing but the entry (SessionStorage wrote the session twice: set and shown).
+MESSAGE_STORAGE = "django.contrib.messages.storage.fallback.FallbackStorage"
 # Sessions are read from the cache (Redis in production), written to the database as well:
 # every page reads one, and a database round trip per request is what it saves.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

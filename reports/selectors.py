@@ -364,6 +364,13 @@ def latest_reports(user: User) -> QuerySet[Report]:
     )
 
 
+def latest_report_page(user: User) -> Report | None:
+    """The newest current report ``user`` may see, as the report page reads it
+    (``report_pages``): the report is found first, then only its stored JSON is read."""
+    newest = latest_reports(user).values("pk")[:1]
+    return report_pages(Report.objects.filter(pk=Subquery(newest)).select_related("campaign__township"), village_id=user.village_id).first()
+
+
 def latest_report_for(user: User) -> Report | None:
     """The newest current report of the townships ``user`` may see."""
     return latest_reports(user).first()
@@ -385,7 +392,10 @@ def report_pages(reports: QuerySet[Report], *, village_id: int | None = None) ->
 
 
 def report_versions(*, report: Report, user: User) -> list[Report]:
-    """Every version of ``report``'s day that ``user`` may see, oldest first."""
+    """Every version of ``report``'s day that ``user`` may see, oldest first. A rebuild makes
+    the next version current, so a current first version is the only one (no query)."""
+    if report.is_current and report.version == 1:
+        return [report]
     return list(
         Report.objects.visible_to(user).filter(campaign=report.campaign_id, day=report.day)
         .defer("data", "summary", "village_rows", "sections_html").order_by("version")

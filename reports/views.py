@@ -12,7 +12,7 @@ from . import services
 from .filtersets import ReportFilterSet
 from .forms import RebuildForm
 from .models import Report
-from .selectors import latest_reports, report_pages, report_versions
+from .selectors import latest_report_page, report_pages, report_versions
 from .snapshot import village_row_from_json
 from .tables import ReportTable
 
@@ -39,7 +39,7 @@ class RankingView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        report = report_pages(latest_reports(self.request.user), village_id=self.request.user.village_id).first()
+        report = latest_report_page(self.request.user)
         context.update(_report_context(self.request, report))
         context["is_latest"] = True
         return context
