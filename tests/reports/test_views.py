@@ -146,3 +146,16 @@ def test_it_reads_the_cadres_row_without_the_snapshot(client, report, cadre_user
     report_reads = [q["sql"] for q in captured.captured_queries if 'FROM "reports_report"' in q["sql"]]
     assert report_reads and not any('"reports_report"."data"' in sql for sql in report_reads)
     assert f"本村：{village_a.name}" in page
+
+
+def test_a_report_page_is_sent_compressed_to_a_browser_that_accepts_it(client, report, cadre_user, village_a):
+    import gzip
+
+    client.force_login(cadre_user)
+    for url in (reverse("reports:ranking"), reverse("reports:report", args=[report.pk])):
+        plain = client.get(url)
+        packed = client.get(url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+        assert "Content-Encoding" not in plain and packed["Content-Encoding"] == "gzip"
+        page = gzip.decompress(packed.content).decode()
+        assert "清收清欠战报 第" in page and f'data-village="{village_a.pk}"' in page
+        assert len(packed.content) < len(plain.content)
