@@ -35,36 +35,15 @@ def user_role(user):
     cached = getattr(user, "_role_cache", None)
     if cached is not None:
         return cached
-    names = () if user.is_superuser else set(user.groups.values_list("name", flat=True))
-    group_role = next((r for r in _PRIORITY if GROUP_NAMES[r] in names), Role.NONE)
-    return remember_role(user, group_role)
-
-
-def remember_role(user, group_role):
-    """Sets (and returns) ``user``'s role for the rest of the request, given the first of
-    their groups in priority order (``Role.NONE`` if none). A superuser is an administrator;
-    a cadre without a village has no role."""
-    role = group_role
     if user.is_superuser:
         role = Role.ADMIN
-    elif role == Role.CADRE and user.village_id is None:
-        role = Role.NONE
+    else:
+        names = set(user.groups.values_list("name", flat=True))
+        role = next((r for r in _PRIORITY if GROUP_NAMES[r] in names), Role.NONE)
+        if role == Role.CADRE and user.village_id is None:
+            role = Role.NONE
     user._role_cache = role
     return role
-
-
-def group_role_expression():
-    """The first of a user's groups in priority order, as a database expression on the user
-    (``Role.NONE``'s value if none): the session's user and their role in one query."""
-    from django.contrib.auth import get_user_model
-    from django.db.models import Case, CharField, Exists, OuterRef, Value, When
-
-    memberships = get_user_model().groups.through.objects
-    return Case(
-        *(When(Exists(memberships.filter(user_id=OuterRef("pk"), group__name=GROUP_NAMES[role])), then=Value(role.value))
-          for role in _PRIORITY),
-        default=Value(Role.NONE.value), output_field=CharField(),
-    )
 
 
 def can_write(user):
