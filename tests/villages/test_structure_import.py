@@ -61,7 +61,8 @@ def test_it_imports_twelve_villages_with_their_zones_work_areas_and_people(staff
     assert list(Zone.objects.filter(township=township).values_list("code", "name")) == [
         ("Z1", "南片区"), ("Z2", "中片区"), ("Z3", "北片区"),
     ]
-    assert WorkArea.objects.filter(zone__township=township).count() == 6
+    areas = WorkArea.objects.filter(zone__township=township).order_by("zone__order", "order")
+    assert [(a.zone.code, a.code) for a in areas] == [("Z1", "W1"), ("Z1", "W2"), ("Z2", "W3"), ("Z2", "W4"), ("Z3", "W5"), ("Z3", "W6")]
     villages = Village.objects.filter(work_area__zone__township=township).order_by("order")
     assert [v.code for v in villages] == [f"V{n:03d}" for n in range(1, 13)]
     east = villages[0]
