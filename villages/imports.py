@@ -144,9 +144,8 @@ class _Units:
         known = self.registered.get(key)
         if known:
             return known[0]
-        if key not in self.stated:
-            taken = {code for parent, code in self.codes_taken if parent == key[0]}
-            taken |= {code for k, (code, _) in self.stated.items() if k[0] == key[0]}
+        if key not in self.stated:  # made unique in the township, not only in the parent: W1…W6, as the demo
+            taken = {code for _, code in self.codes_taken} | {code for code, _ in self.stated.values()}
             self.stated[key] = (_next_code(self.prefix, taken), None)
         return self.stated[key][0]
 
@@ -340,10 +339,9 @@ class StructureLedger(LedgerKind):
                 [_target(v, role), role.label, person.name, person.title, mask_phone(person.phone)]
                 for v, role, person in people
             ]),
-            preview_table("新增片区和工作区", ["片区", "工作区", "编码"], sorted(
-                [[name, "", code] for code, name in new_zones] + [[zone, name, code] for zone, code, name in new_areas],
-                key=lambda r: (r[0], r[1]),
-            )),
+            preview_table("新增片区和工作区", ["片区", "工作区", "编码"], [
+                [name, "", code] for code, name in sorted(new_zones)
+            ] + [[zone, name, code] for zone, code, name in sorted(new_areas, key=lambda area: area[1])]),
             preview_table("跳过的行", ["位置", "村居编码", "村居名称", "原因"], [
                 [row.place, row.values["code"], row.values["name"], why] for row, why in skipped
             ]),
