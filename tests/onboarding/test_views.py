@@ -61,6 +61,15 @@ def test_the_first_run_page_says_what_is_wrong_in_chinese_and_makes_nothing(clie
     assert not User.objects.exists() and not Township.objects.exists()
 
 
+def test_the_password_rules_speak_chinese_to_a_browser_that_asks_for_english(client):
+    response = client.post(
+        reverse("onboarding:first_run"), {**FIRST_RUN, "password1": "12345678", "password2": "12345678"},
+        HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9",
+    )
+    errors = response.context["form"].errors["password1"]
+    assert errors and all(re.search(r"[\u4e00-\u9fff]", error) for error in errors), errors
+
+
 @pytest.fixture
 def villages(work_area_a, work_area_b):
     return [
