@@ -249,18 +249,17 @@ class StructureLedger(LedgerKind):
                     where = f"{village.work_area.zone.township}{village.work_area.zone}{village.work_area}"
                     problems.append(row.problem(CODE, f"村居编码“{code}”已登记为{where}的“{village.name}”。"))
                 continue
-            if code in seen_codes:
-                problems.append(row.problem(CODE, f"村居编码“{code}”与{seen_codes[code].place}重复。"))
-                continue
-            seen_codes[code] = row
             compact_name = _compact(name)
-            if compact_name in names:
-                problems.append(row.problem(NAME, f"本乡镇已有名为“{name}”的村居（编码 {names[compact_name]}），村居名称不能重复。"))
+            problem = None
+            if earlier := _seen_before(seen_codes, code, row):
+                problem = row.problem(CODE, f"村居编码“{code}”与{earlier.place}重复。")
+            elif compact_name in names:
+                problem = row.problem(NAME, f"本乡镇已有名为“{name}”的村居（编码 {names[compact_name]}），村居名称不能重复。")
+            elif earlier := _seen_before(seen_names, compact_name, row):
+                problem = row.problem(NAME, f"村居名称“{name}”与{earlier.place}重复。")
+            if problem:
+                problems.append(problem)
                 continue
-            if compact_name in seen_names:
-                problems.append(row.problem(NAME, f"村居名称“{name}”与{seen_names[compact_name].place}重复。"))
-                continue
-            seen_names[compact_name] = row
             for role_value, (person_name, title, phone) in values["people"].items():
                 role = AssignmentRole(role_value)
                 person = Person(person_name, title, phone)
@@ -360,6 +359,14 @@ class StructureLedger(LedgerKind):
             ],
             "links": [],
         }
+
+
+def _seen_before(seen, key, row):
+    """The earlier row with ``key``, or None (and ``row`` is now the one seen)."""
+    earlier = seen.get(key)
+    if earlier is None:
+        seen[key] = row
+    return earlier
 
 
 def _who(person):

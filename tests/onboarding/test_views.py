@@ -34,6 +34,8 @@ def test_the_first_run_page_makes_the_township_and_logs_the_administrator_in(cli
     assert admin.township.name == "清水镇" and admin.is_superuser
     start = client.get(reverse("onboarding:start")).content.decode()
     assert "已创建清水镇和管理员" in start and reverse("imports:template", args=["structure"]) in start
+    for page in ("/", "/villages/", "/imports/", reverse("onboarding:cadre_accounts")):  # a township with nothing yet
+        assert client.get(page).status_code == 200, page
     # gone for good: the page sends everyone to the login page (and it, now, to home)
     assert client.get(reverse("onboarding:first_run"))["Location"] == reverse("login")
     client.logout()
