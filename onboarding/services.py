@@ -12,19 +12,17 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 
+from core.models import User
 from core.roles import GROUP_NAMES, Role, require_writer
 from villages.choices import AssignmentRole
 from villages.models import Assignment, Township, Village
 
 from .selectors import first_run_open
-
-User = get_user_model()
 
 # No look-alikes (0/O, 1/l/I), so a password read off paper is typed right.
 LETTERS = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"

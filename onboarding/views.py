@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
 
 from core.forms import apply_service_errors
+from core.models import User
 from core.roles import GROUP_NAMES, Role
 from core.views import WriterRequiredMixin
 from villages.models import Township, Village
@@ -17,7 +18,7 @@ from villages.models import Township, Village
 from .forms import CadreAccountsForm, FirstRunForm
 from .pdf import cadre_accounts_pdf
 from .selectors import first_run_open
-from .services import User, cadre_accounts_create, cadre_username, township_start
+from .services import cadre_accounts_create, cadre_username, township_start
 
 
 class FirstRunView(FormView):

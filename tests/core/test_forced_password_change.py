@@ -111,3 +111,11 @@ def test_seed_demo_makes_users_change_the_default_password_but_not_one_given(arg
     flags = set(User.objects.values_list("must_change_password", flat=True))
     assert flags == {forced}
     assert ("首次登录须先修改密码" in out.getvalue()) is forced
+
+
+def test_seed_demo_refuses_an_empty_password_rather_than_taking_the_default():
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="请提供密码"):
+        call_command("seed_demo", "--no-reports", villages=1, password="", stdout=io.StringIO())
+    assert not User.objects.exists()

@@ -28,7 +28,7 @@ class Command(BaseCommand):
     def handle(self, *args, villages, seed, password, reports, **options):
         try:
             result = demo_generate(
-                villages=villages, seed=seed, password=password or DEFAULT_PASSWORD, reports=reports,
+                villages=villages, seed=seed, password=DEFAULT_PASSWORD if password is None else password, reports=reports,
                 must_change_password=password is None,
             )
         except DemoDataExists as exc:
