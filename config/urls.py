@@ -9,4 +9,5 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("contracts/", include("contracts.urls")),
     path("imports/", include("imports.urls")),
+    path("onboarding/", include("onboarding.urls")),
 ]

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 
 from .models import User
 
@@ -28,10 +29,28 @@ class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
     extra = 0
 
 
+class PasswordSetByAdminForm(AdminPasswordChangeForm):
+    """An administrator sets someone's password (a forgotten one, say): that user must
+    change it when they next log in, as after the account was made."""
+
+    def save(self, commit=True):
+        self.user.must_change_password = True
+        return super().save(commit)
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ("username", "display_name", "township", "village", "is_active")
+    list_display = ("username", "display_name", "township", "village", "is_active", "must_change_password")
     list_filter = ("groups", "township", "is_active")
     search_fields = ("username", "display_name")
-    fieldsets = BaseUserAdmin.fieldsets + (("所属单位", {"fields": ("display_name", "township", "village")}),)
+    fieldsets = BaseUserAdmin.fieldsets + (
+        ("所属单位", {"fields": ("display_name", "township", "village")}),
+        ("密码", {"fields": ("must_change_password",)}),
+    )
     add_fieldsets = BaseUserAdmin.add_fieldsets + (("所属单位", {"fields": ("display_name", "township", "village", "groups")}),)
+    change_password_form = PasswordSetByAdminForm
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.must_change_password = True  # the administrator chose the password, not the user
+        super().save_model(request, obj, form, change)

@@ -15,6 +15,10 @@ class User(AbstractUser):
         "villages.Village", verbose_name="所属村居", null=True, blank=True,
         on_delete=models.PROTECT, related_name="users",
     )
+    must_change_password = models.BooleanField(
+        "首次登录须修改密码", default=False,
+        help_text="由他人设定的密码（管理员新建或重置、演示数据、批量创建的村干部账号）：登录后须先修改密码才能使用系统。",
+    )
 
     class Meta:
         verbose_name = "用户"

@@ -1,9 +1,11 @@
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect
 from django.views.generic import DetailView, FormView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
@@ -252,3 +254,40 @@ class HomeView(LoginRequiredMixin, TemplateView):
 
             context["contract_alerts"] = contract_alert_counts(Contract.objects.visible_to(user))
         return context
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login; on an installation with no township and no user yet it sends the
+    visitor to the first-run page instead (onboarding), where the first login is made."""
+
+    template_name = "core/login.html"
+    redirect_authenticated_user = True
+
+    def get(self, request, *args, **kwargs):
+        from onboarding.selectors import first_run_open
+
+        if first_run_open():
+            return redirect("onboarding:first_run")
+        return super().get(request, *args, **kwargs)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change, in the product's page. A user who had to change a password
+    someone else set (``User.must_change_password``) is told so, and once it is changed the
+    flag is cleared (in the same save as the new password) and they go on to the home page."""
+
+    template_name = "core/password_change.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["forced"] = self.request.user.must_change_password
+        return context
+
+    def form_valid(self, form):
+        forced = form.user.must_change_password
+        form.user.must_change_password = False
+        response = super().form_valid(form)
+        if forced:
+            messages.success(self.request, "密码已修改，请记住新密码。")
+            return redirect("home")
+        return response

@@ -72,7 +72,7 @@ def format_result(result):
         f"    新增承包费 {fmt_yuan(t['new_fees'])} 元/年，收回土地 {t['land_recovered']:.2f} 亩",
         _reports_line(result),
         "",
-        f"用户（密码均为 {result.password}）：",
+        f"用户（密码均为 {result.password}{'，首次登录须先修改密码' if result.must_change_password else ''}）：",
     ]
     rows = [("用户名", "角色", "姓名", "范围", "密码")] + [
         (u.username, u.role, u.display_name, u.scope, result.password) for u in result.users

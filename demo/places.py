@@ -100,13 +100,16 @@ class PlacesBuilder:
                 phone=self.names.phone(),
             )
 
-    def build_users(self, password):
+    def build_users(self, password, *, must_change_password=False):
         User = get_user_model()
         hashed = make_password(password)  # hashed once: the demo users share a password
         groups = {role: Group.objects.get_or_create(name=name)[0] for role, name in GROUP_NAMES.items()}
 
         def add(username, role, display_name, scope, **fields):
-            user = User.objects.create(username=username, password=hashed, display_name=display_name, **fields)
+            user = User.objects.create(
+                username=username, password=hashed, display_name=display_name,
+                must_change_password=must_change_password, **fields,
+            )
             user.groups.add(groups[role])
             self.users.append(DemoUser(username, GROUP_NAMES[role], display_name, scope))
             return user

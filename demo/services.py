@@ -52,6 +52,7 @@ class DemoResult:
     reports_built: bool = False
     report_seconds: float = 0.0
     seconds: float = 0.0
+    must_change_password: bool = False
 
 
 def _check_empty(villages):
@@ -71,6 +72,7 @@ def demo_generate(
     password: str = DEFAULT_PASSWORD,
     today: date | None = None,
     reports: bool = True,
+    must_change_password: bool = False,
 ) -> DemoResult:
     """Create the demo township in one transaction, then (unless ``reports`` is false)
     publish the battle report of every day whose cut-off has passed; return a ``DemoResult``.
@@ -78,6 +80,9 @@ def demo_generate(
     The reports are built after the ledger is committed, each in its own transaction, as
     the schedule builds them: should one fail, the ledger stays and the schedule builds
     what is missing.
+
+    With ``must_change_password`` (``seed_demo`` without ``--password``: the password is
+    the documented default, known to everyone) each user must change it at first login.
 
     Raises ``DemoDataExists`` when the database already has villages, the demo township
     or any of the demo user names; ``ValueError`` for a village count out of range.
@@ -95,7 +100,7 @@ def demo_generate(
         places.build_township()
         places.build_villages()
         campaign = campaign_create(ctx, township=places.township)
-        places.build_users(password)
+        places.build_users(password, must_change_password=must_change_password)
         ledger = LedgerBuilder(ctx, villages=places.villages, campaign=campaign, staff=places.staff)
         ledger.pick_roles()
         ledger.build_debtors_and_arrears()
@@ -106,7 +111,7 @@ def demo_generate(
         )
     result = DemoResult(
         seed=seed, password=password, township=TOWNSHIP_NAME, campaign=CAMPAIGN_NAME,
-        counts=counts, totals=totals, users=places.users,
+        counts=counts, totals=totals, users=places.users, must_change_password=must_change_password,
     )
     if reports:
         reports_started = _time.monotonic()

@@ -56,7 +56,7 @@ class SourceRow:
 
     sheet: str
     row: int
-    village_id: int
+    village_id: int | None  # None for a kind that is not per village (the structure import)
     values: dict
     columns: dict  # header -> 0-based column index, shared by the rows of a sheet
 
@@ -175,6 +175,9 @@ class LedgerKind:
     columns = ()  # TemplateColumn, in the template's order
     vocabulary = EXACT  # what ledgers call the headers (imports.headers.Vocabulary)
     links = ()  # (label, URL name) of the lists a receipt links to, filtered by ?import_batch=
+    per_village = True  # each row belongs to a registered village (a 村居 column or the sheet's name)
+    template_title = ""  # the template's title line; default "<label>导入模板（金额单位：元）"
+    template_notes = ""  # the template's instructions; default: the village ledgers' ones
 
     def parse_row(self, cells, *, units, memo=None):
         """``cells``: header -> raw value (None when the column is absent); ``units``: money

@@ -106,7 +106,7 @@ def open_workbook(path):
 
 def read_ledger(path: str, kind: LedgerKind, *, township: Township, progress=lambda done, total: None) -> ReadResult:
     """Read every visible sheet of the workbook at ``path`` -> :class:`ReadResult`."""
-    lookup = _village_lookup(township)
+    lookup = _village_lookup(township) if kind.per_village else {}
     rows, problems, sheets = [], [], []
     try:
         workbook = open_workbook(path)
@@ -141,19 +141,19 @@ def _read_sheet(sheet, kind, lookup, rows, problems, done, total, progress):
     title = sheet.title
     values_iter = sheet.iter_rows(values_only=True)
     head = list(islice(values_iter, HEADER_SCAN_ROWS))
+    optional, vocabulary = kind.optional, kind.vocabulary
+    if kind.per_village:
+        optional, vocabulary = (*optional, VILLAGE), vocabulary | VILLAGE_VOCABULARY
     try:
-        match = find_header_row(
-            head, kind.required, optional_headers=(*kind.optional, VILLAGE),
-            vocabulary=kind.vocabulary | VILLAGE_VOCABULARY, max_scan=HEADER_SCAN_ROWS,
-        )
+        match = find_header_row(head, kind.required, optional_headers=optional, vocabulary=vocabulary, max_scan=HEADER_SCAN_ROWS)
     except HeaderError as exc:
         if all(is_blank_row(row) for row in head) and all(is_blank_row(row) for row in values_iter):
             return done  # an empty sheet (Sheet2, Sheet3 of a new workbook)
         row = exc.row + 1 if exc.row is not None else None
         problems.append(Problem(title, row, None, "", exc.message))
         return done + len(head)
-    sheet_village = _village_from_title(title, lookup)
-    if VILLAGE not in match.columns:
+    sheet_village = _village_from_title(title, lookup) if kind.per_village else None
+    if kind.per_village and VILLAGE not in match.columns:
         if sheet_village is None:
             problems.append(Problem(
                 title, match.row + 1, None, "",
@@ -192,13 +192,14 @@ def _read_sheet(sheet, kind, lookup, rows, problems, done, total, progress):
             continue
         errors = {}
         village_id = sheet_village
-        raw = cells.pop(VILLAGE, None)
-        if not is_blank(raw):  # a row's 村居 wins over the sheet's name
-            village_id = lookup.get(_compact(raw))
-            if village_id is None:
-                errors[VILLAGE] = f"“{raw}”不是本乡镇的村居名称或编号。"
-        elif village_id is None:
-            errors[VILLAGE] = f"请填写村居（工作表名“{title}”不是村居名称，不能代替）。"
+        if kind.per_village:
+            raw = cells.pop(VILLAGE, None)
+            if not is_blank(raw):  # a row's 村居 wins over the sheet's name
+                village_id = lookup.get(_compact(raw))
+                if village_id is None:
+                    errors[VILLAGE] = f"“{raw}”不是本乡镇的村居名称或编号。"
+            elif village_id is None:
+                errors[VILLAGE] = f"请填写村居（工作表名“{title}”不是村居名称，不能代替）。"
         try:
             parsed = kind.parse_row(cells, units=match.units, memo=memo)
         except RowErrors as exc:

@@ -96,11 +96,11 @@ def template_workbook(kind: LedgerKind) -> Workbook:
     (required ones starred, each with a comment saying what to write) and one example row."""
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = "村名"
+    sheet.title = "村名" if kind.per_village else kind.label[:31].split("（")[0]
     count = len(kind.columns)
-    sheet.cell(1, 1, f"{kind.label}导入模板（金额单位：元）").font = TITLE_FONT
+    sheet.cell(1, 1, kind.template_title or f"{kind.label}导入模板（金额单位：元）").font = TITLE_FONT
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=count)
-    notes = (
+    notes = kind.template_notes or (
         "填写说明：带 * 的列必须填写；第 4 行是示例，请删除后再导入；每村可单独一个工作表（表名写村名），"
         "也可都填在一个表里并填写“村居”列。日期可写 2019-5-13、2019.5.13 或 2019年5月13日。"
     )

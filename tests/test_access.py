@@ -103,6 +103,10 @@ TABLE = {
     "imports:batch_errors": (lambda o: {"pk": o["import_batch"].pk}, IMPORT_OWN, "get"),
     "imports:batch_confirm": (lambda o: {"pk": o["import_batch"].pk}, IMPORT_WRITE_OWN_REDIRECT, "post"),
     "imports:batch_discard": (lambda o: {"pk": o["import_batch"].pk}, IMPORT_WRITE_OWN_REDIRECT, "post"),
+    # Open only on an empty installation (tests/onboarding/test_views.py); here users exist.
+    "onboarding:first_run": (None, (302,) * 7, "get"),
+    "onboarding:start": (None, WRITE_ANY, "get"),
+    "onboarding:cadre_accounts": (None, WRITE_ANY, "get"),
 }
 
 
