@@ -39,16 +39,17 @@ def env_bool(name: str, default: bool = False) -> bool:
     )
 
 
-def env_int(name: str, default: int) -> int:
-    """``name`` as a positive integer; unset or empty gives ``default``, anything else is an error."""
+def env_int(name: str, default: int, unit: tuple[str, str] = ("字节数，例如 10485760", "a number of bytes, e.g. 10485760")) -> int:
+    """``name`` as a positive integer; unset or empty gives ``default``, anything else is an
+    error naming ``unit`` (Chinese, English)."""
     value = os.environ.get(name, "").strip()
     if not value:
         return default
     number = int(value) if value.isdigit() else 0
     if number <= 0:
         raise ImproperlyConfigured(
-            f"环境变量 {name}={os.environ[name]!r} 不是正整数（字节数，例如 10485760）。 / "
-            f"{name}={os.environ[name]!r} is not a positive integer (a number of bytes, e.g. 10485760)."
+            f"环境变量 {name}={os.environ[name]!r} 不是正整数（{unit[0]}）。 / "
+            f"{name}={os.environ[name]!r} is not a positive integer ({unit[1]})."
         )
     return number
 
@@ -171,11 +172,31 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
+# Background jobs (imports, report rebuilds). JOB_TIME_LIMIT: the most seconds one may run
+# before the worker stops it. JOB_HEARTBEAT_TIMEOUT: a job in progress with no sign of life
+# (progress, start) for this long and no live task is taken for dead by the sweeper, which
+# queues it again, or after JOB_MAX_ATTEMPTS starts marks it interrupted so that the user
+# can confirm it again, discard it or upload again.
+SECONDS = ("秒数，例如 600", "a number of seconds, e.g. 600")
+JOB_TIME_LIMIT = env_int("JOB_TIME_LIMIT", 3600, SECONDS)
+JOB_HEARTBEAT_TIMEOUT = env_int("JOB_HEARTBEAT_TIMEOUT", 600, SECONDS)
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3, ("次数，例如 3", "a number of attempts, e.g. 3"))
+# Redis only; keep it above JOB_TIME_LIMIT (a shorter one is for tests of redelivery).
+JOB_VISIBILITY_TIMEOUT = env_int("JOB_VISIBILITY_TIMEOUT", 2 * JOB_TIME_LIMIT, SECONDS)
+# Test-only: an import pauses after its first chunk of rows, until released or killed
+# (tests/imports/test_import_crash.py kills the worker there). Never set it in production.
+IMPORT_TEST_PAUSE = env_bool("IMPORT_TEST_PAUSE", False)
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {}
+    # Imports and rebuilds are acknowledged late (imports/tasks.py, reports/tasks.py): a task
+    # that a dead worker never acknowledged is delivered again once this many seconds have
+    # passed since its delivery. It must exceed the longest job (JOB_TIME_LIMIT stops one
+    # before), or a job still running would be delivered a second time (harmless, but
+    # wasted work). The sweeper finds a dead job long before.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": JOB_VISIBILITY_TIMEOUT}
 else:
     # A file cache, so the web server sees the import progress the worker writes
     # (the cache makes its folder on the first write).
@@ -192,6 +213,9 @@ else:
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_ENABLE_UTC = False
 CELERY_TASK_IGNORE_RESULT = True
+# Long, late-acknowledged jobs: a worker reserves one message ahead, not four, so that the
+# jobs queued behind a long import go to another worker (or come back soon if it dies).
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Every minute beat asks for whatever battle report is due: today's once the campaign's
 # cut-off (default 16:00 Asia/Shanghai) has passed, and any day missed while the
 # scheduler was down. Building is idempotent, so the extra runs cost one query.
@@ -199,6 +223,9 @@ CELERY_BEAT_SCHEDULE = {
     "build-due-reports": {"task": "reports.build_due", "schedule": 60.0},
     # Unpaid contract fees past their due date become arrears (idempotent), hourly.
     "contract-fees-to-arrears": {"task": "contracts.fees_to_arrears", "schedule": 3600.0},
+    # Imports and report rebuilds whose worker died are queued again or marked interrupted.
+    "sweep-stuck-imports": {"task": "imports.sweep", "schedule": 300.0},
+    "sweep-stuck-rebuilds": {"task": "reports.sweep_rebuilds", "schedule": 300.0},
 }
 CONTRACT_ATTACHMENT_MAX_BYTES = env_int("CONTRACT_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 # Ledger imports: the largest file accepted, and the most it may expand to when unzipped.

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from villages.models import TownshipRowQuerySet
 
-from .choices import IMPORT_LOCKED_STATUSES, ImportStatus
+from .choices import IMPORT_LOCKED_STATUSES, IMPORT_RUNNING_STATUSES, ImportStatus
 from .ledgers import kind_choices
 
 
@@ -49,6 +49,11 @@ class ImportBatch(models.Model):
     confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="确认人", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    # The step in progress (validation or import): how many times a worker started it since
+    # it was queued by the user, and its last sign of life kept in the database (queued,
+    # started); its progress in the cache is the other (imports/services.py).
+    attempts = models.PositiveSmallIntegerField("已尝试次数", default=0)
+    heartbeat_at = models.DateTimeField("最近心跳", null=True, blank=True)
 
     objects = ImportBatchQuerySet.as_manager()
 
@@ -72,4 +77,4 @@ class ImportBatch(models.Model):
 
     @property
     def in_progress(self):
-        return self.status in (ImportStatus.UPLOADED, ImportStatus.VALIDATING, ImportStatus.IMPORTING)
+        return self.status in IMPORT_RUNNING_STATUSES

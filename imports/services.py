@@ -6,35 +6,52 @@ The steps that take time run in Celery tasks (``imports/tasks.py``), queued with
 cannot show it in the database before it commits), the outcome to the ``ImportBatch`` row.
 The same bytes are imported at most once per township: checked on upload, and held by the
 ``import_same_file_once`` constraint when an import starts.
+
+A step survives its worker's death: each start is counted and stamped (``attempts``,
+``heartbeat_at``) before the work; a second delivery of the same step does nothing (the
+status changes only from the state it expects, and the import holds the batch's row for
+its whole transaction); ``import_batches_sweep`` queues a step again whose worker died, or
+after ``JOB_MAX_ATTEMPTS`` starts marks it interrupted (the user may confirm it again,
+discard it or upload again). Nothing is ever half-written: a killed import's transaction
+is rolled back by the database.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import pickle
 import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
 from io import BytesIO
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile, File
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from core.roles import can_write
 from villages.models import Township
 
-from .choices import ImportStatus
+from .choices import IMPORT_CONFIRMABLE_STATUSES, IMPORT_RUNNING_STATUSES, ImportStatus
 from .ledgers import Problem, is_kind, ledger_kind
 from .models import ImportBatch
 from .reading import collector_paused, read_ledger
+from .selectors import import_batch_last_seen, import_batch_progress, progress_key
 from .tasks import import_batch_run as import_batch_run_task
 from .tasks import import_batch_validate as import_batch_validate_task
 from .uploads import check_xlsx_upload
 from .workbooks import write_annotated_copy
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from django.core.files.uploadedfile import UploadedFile
 
     from core.models import User
@@ -44,21 +61,40 @@ logger = logging.getLogger(__name__)
 
 STORED_PROBLEMS = 1000
 PROGRESS_TTL = 24 * 3600
-
-
-def progress_key(batch: ImportBatch) -> str:
-    """The cache key of a batch's progress: its id and its upload time, so that a database
-    made again (tests, a reset) never shows an old batch's progress under a reused id."""
-    return f"import-progress:{batch.pk}:{batch.uploaded_at.timestamp():.6f}"
+INTERRUPTED_IMPORT = (
+    "导入中断：后台任务在导入过程中停止了 {attempts} 次（可能是服务器重启、内存不足或后台任务没有运行），"
+    "本次没有导入任何数据。可以再次确认导入、放弃本批，或重新上传。"
+)
+INTERRUPTED_VALIDATION = (
+    "校验中断：后台任务在校验过程中停止了 {attempts} 次（可能是服务器重启、内存不足或后台任务没有运行），"
+    "本次没有导入任何数据。请重新上传；如果再次中断，请联系管理员。"
+)
 
 
 def _progress_reporter(batch, phase):
     key = progress_key(batch)
 
     def report(done, total):
-        cache.set(key, {"phase": phase, "done": done, "total": max(total, done)}, PROGRESS_TTL)
+        cache.set(key, {"phase": phase, "done": done, "total": max(total, done), "at": time.time()}, PROGRESS_TTL)
+        if settings.IMPORT_TEST_PAUSE and phase == "import" and 0 < done < total:
+            _pause_for_test(batch)
 
     return report
+
+
+def import_pause_key(batch: ImportBatch) -> str:
+    return f"import-test-pause:{progress_key(batch)}"
+
+
+def _pause_for_test(batch):
+    """Test-only (``IMPORT_TEST_PAUSE``): the first time an import reports rows written, it
+    puts its process id in the cache and waits there, inside its transaction, until the test
+    changes the value (or kills the process). Only the cache is touched: a COPY may be in
+    progress."""
+    key, pid = import_pause_key(batch), os.getpid()
+    if cache.add(key, pid, PROGRESS_TTL):
+        while cache.get(key) == pid:
+            time.sleep(0.05)
 
 
 def _check_importer(user, township):
@@ -146,8 +182,13 @@ def import_batch_validate(*, batch_id: int) -> ImportBatch:
         batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
         if batch.status != ImportStatus.UPLOADED:
             return batch
+        if batch.attempts >= settings.JOB_MAX_ATTEMPTS:
+            _validation_interrupted(batch)
+            return batch
         batch.status = ImportStatus.VALIDATING
-        batch.save(update_fields=["status"])
+        batch.attempts += 1
+        batch.heartbeat_at = timezone.now()
+        batch.save(update_fields=["status", "attempts", "heartbeat_at"])
     try:
         with collector_paused():
             _validate(batch)
@@ -193,14 +234,15 @@ def import_batch_confirm(*, batch: ImportBatch, confirmed_by: User) -> ImportBat
         locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if locked.status in (ImportStatus.IMPORTING, ImportStatus.IMPORTED):
             return locked
-        if locked.status != ImportStatus.READY:
+        if locked.status not in IMPORT_CONFIRMABLE_STATUSES:
             raise ValidationError(f"该批次当前状态为“{locked.get_status_display()}”，不能导入。")
         locked.status = ImportStatus.IMPORTING
         locked.confirmed_by = confirmed_by
-        locked.confirmed_at = timezone.now()
+        locked.confirmed_at = locked.heartbeat_at = timezone.now()
+        locked.attempts, locked.failure, locked.finished_at = 0, "", None
         try:
             with transaction.atomic():
-                locked.save(update_fields=["status", "confirmed_by", "confirmed_at"])
+                locked.save(update_fields=["status", "confirmed_by", "confirmed_at", "heartbeat_at", "attempts", "failure", "finished_at"])
         except IntegrityError:
             earlier = _already_imported(locked.township, locked.sha256)
             raise _same_file_error(earlier) if earlier else ValidationError("同一文件已经导入过，不能重复导入。")
@@ -211,14 +253,28 @@ def import_batch_confirm(*, batch: ImportBatch, confirmed_by: User) -> ImportBat
 def import_batch_run(*, batch_id: int) -> ImportBatch:
     """Write a confirmed batch in one transaction. The rows are matched again inside it (the
     ledger may have changed since the preview); if anything is wrong now, nothing is written
-    and the batch says why. Run by the ``imports.run_batch`` task."""
+    and the batch says why. Run by the ``imports.run_batch`` task, perhaps more than once
+    (a message delivered again after a worker died): only a run that finds the batch
+    importing, with its row locked, writes; any other does nothing."""
+    # The start, counted and committed first: the sweeper and the page see it at once.
+    # (On PostgreSQL this waits while another run holds the row, then finds it imported.)
+    started = ImportBatch.objects.filter(pk=batch_id, status=ImportStatus.IMPORTING).update(
+        attempts=F("attempts") + 1, heartbeat_at=timezone.now(),
+    )
     batch = ImportBatch.objects.select_related("township", "campaign", "confirmed_by").get(pk=batch_id)
-    if batch.status != ImportStatus.IMPORTING:
+    if not started:
+        return batch
+    if batch.attempts > settings.JOB_MAX_ATTEMPTS:
+        _import_interrupted(batch, attempts=batch.attempts - 1)
+        batch.refresh_from_db()
         return batch
     spec = ledger_kind(batch.kind)
     report = _progress_reporter(batch, "import")
     try:
         with collector_paused(), transaction.atomic():
+            # Held until the commit: a second run waits here, a live run is never swept.
+            if not list(ImportBatch.objects.select_for_update().filter(pk=batch.pk, status=ImportStatus.IMPORTING).values_list("pk")):
+                raise _Done
             rows = _load_plan(batch)
             report(0, len(rows))
             plan = spec.plan(rows, batch=batch)
@@ -228,6 +284,8 @@ def import_batch_run(*, batch_id: int) -> ImportBatch:
             ImportBatch.objects.filter(pk=batch.pk).update(
                 status=ImportStatus.IMPORTED, receipt=receipt, finished_at=timezone.now(),
             )
+    except _Done:
+        pass
     except _Stale as stale:
         _fail(batch, "台账在预览之后有了变化，按现在的数据有以下问题，本次没有导入任何数据：",
               problems=stale.problems)
@@ -250,6 +308,10 @@ def _failure_reason(exc):
     return exc.__class__.__name__
 
 
+class _Done(Exception):
+    """Another run imported the batch (or it moved on) while this one waited for its row."""
+
+
 class _Stale(Exception):
     def __init__(self, problems):
         super().__init__(problems)
@@ -258,7 +320,8 @@ class _Stale(Exception):
 
 def _fail(batch, message, problems=()):
     problems = list(problems)
-    ImportBatch.objects.filter(pk=batch.pk).update(
+    # Only from importing: never over what another run of the same batch has committed.
+    ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.IMPORTING).update(
         status=ImportStatus.FAILED, failure=message, finished_at=timezone.now(),
         error_count=len(problems), problems=[p.as_dict() for p in problems[:STORED_PROBLEMS]],
     )
@@ -269,8 +332,80 @@ def import_batch_discard(*, batch: ImportBatch, discarded_by: User) -> ImportBat
     _check_importer(discarded_by, batch.township)
     with transaction.atomic():
         locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        if locked.status not in (ImportStatus.INVALID, ImportStatus.READY, ImportStatus.FAILED):
+        if locked.status not in (ImportStatus.INVALID, ImportStatus.READY, ImportStatus.FAILED, ImportStatus.INTERRUPTED):
             raise ValidationError(f"该批次当前状态为“{locked.get_status_display()}”，不能放弃。")
         locked.status = ImportStatus.DISCARDED
         locked.save(update_fields=["status"])
     return locked
+
+
+def _import_interrupted(batch, *, attempts):
+    ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.IMPORTING).update(
+        status=ImportStatus.INTERRUPTED, failure=INTERRUPTED_IMPORT.format(attempts=attempts), finished_at=timezone.now(),
+    )
+
+
+def _validation_interrupted(batch):
+    problem = Problem("", None, None, "", INTERRUPTED_VALIDATION.format(attempts=batch.attempts))
+    ImportBatch.objects.filter(pk=batch.pk, status__in=(ImportStatus.UPLOADED, ImportStatus.VALIDATING)).update(
+        status=ImportStatus.INVALID, error_count=1, problems=[problem.as_dict()], finished_at=timezone.now(),
+    )
+    batch.refresh_from_db()
+
+
+@dataclass
+class SweepResult:
+    """What one sweep did: the batches queued again and those marked interrupted."""
+
+    requeued: list[int] = field(default_factory=list)
+    interrupted: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"requeued": self.requeued, "interrupted": self.interrupted}
+
+
+def import_batches_sweep(*, now: datetime | None = None, stale_after: timedelta | None = None) -> SweepResult:
+    """Batches waiting for, being validated or imported with no sign of life for
+    ``stale_after`` (``JOB_HEARTBEAT_TIMEOUT``) and no live task: each is queued again, or,
+    once started ``JOB_MAX_ATTEMPTS`` times, marked interrupted (an import: it may be
+    confirmed again) or invalid (a validation: it may be uploaded again). A live import holds
+    its batch's row (PostgreSQL: skipped, whatever its heartbeat says). Safe to run at any
+    time, and concurrently: each batch is decided with its row locked, from the state read."""
+    now = now or timezone.now()
+    cutoff = now - (timedelta(seconds=settings.JOB_HEARTBEAT_TIMEOUT) if stale_after is None else stale_after)
+    result = SweepResult()
+    for batch in ImportBatch.objects.filter(status__in=IMPORT_RUNNING_STATUSES).order_by("pk"):
+        if import_batch_last_seen(batch=batch, progress=import_batch_progress(batch=batch)) > cutoff:
+            continue
+        try:
+            _sweep_one(batch, now=now, result=result)
+        except OperationalError:  # SQLite: a writer (perhaps this very import) holds the database
+            logger.warning("import batch %s not swept: the database is busy", batch.pk)
+    return result
+
+
+def _sweep_one(batch, *, now, result):
+    """Decides one batch read as silent, with its row locked and unchanged since it was read."""
+    with transaction.atomic():
+        locked = (
+            ImportBatch.objects.select_for_update(skip_locked=True)
+            .filter(pk=batch.pk, status=batch.status, attempts=batch.attempts, heartbeat_at=batch.heartbeat_at).first()
+        )
+        if locked is None:  # a live import holds it, or it moved on since it was read
+            return
+        importing = locked.status == ImportStatus.IMPORTING
+        if locked.attempts >= settings.JOB_MAX_ATTEMPTS:
+            if importing:
+                _import_interrupted(locked, attempts=locked.attempts)
+            else:
+                _validation_interrupted(locked)
+            logger.warning("import batch %s interrupted after %s attempts", locked.pk, locked.attempts)
+            result.interrupted.append(locked.pk)
+            return
+        task = import_batch_run_task if importing else import_batch_validate_task
+        ImportBatch.objects.filter(pk=locked.pk).update(
+            status=ImportStatus.IMPORTING if importing else ImportStatus.UPLOADED, heartbeat_at=now,
+        )
+        transaction.on_commit(lambda: task.delay(locked.pk))
+        logger.warning("import batch %s (%s) had no live task: queued again", locked.pk, batch.status)
+        result.requeued.append(locked.pk)

@@ -2,7 +2,6 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,6 +19,7 @@ from .filtersets import ImportBatchFilterSet
 from .forms import ImportUploadForm
 from .ledgers import is_kind, kind_choices, ledger_kind
 from .models import ImportBatch
+from .selectors import import_batch_last_seen, import_batch_progress
 from .tables import ImportBatchTable
 from .workbooks import template_workbook
 
@@ -98,17 +98,18 @@ class ImportBatchView(ImportAccessMixin, View):
 
     def get(self, request, pk):
         batch = self.get_batch()
-        progress = cache.get(services.progress_key(batch)) if batch.in_progress else None
+        progress = import_batch_progress(batch=batch)
         percent = None
         if progress and progress["total"]:
             percent = min(100, round(100 * progress["done"] / progress["total"]))
-        started = batch.confirmed_at or batch.uploaded_at
-        stalled = batch.in_progress and progress is None and timezone.now() - started > STALLED_AFTER
+        quiet = timezone.now() - import_batch_last_seen(batch=batch, progress=progress)
+        stalled = batch.in_progress and quiet > STALLED_AFTER
         receipt_links = [
             (label, f"{reverse(name)}?import_batch={batch.pk}") for label, name in batch.receipt.get("links", [])
         ]
         return render(request, self.template_name, {
             "batch": batch, "title": f"台账导入第 {batch.pk} 批", "progress": progress, "percent": percent, "stalled": stalled,
+            "quiet_minutes": int(quiet.total_seconds() // 60),
             "receipt_links": receipt_links, "can_write": can_write(request.user),
             "problem_rows": [
                 {**problem, "letter": get_column_letter(problem["column"] + 1) if problem["column"] is not None else ""}
@@ -118,7 +119,7 @@ class ImportBatchView(ImportAccessMixin, View):
 
 
 class ImportBatchActionView(WriterRequiredMixin, ImportAccessMixin, View):
-    """POST only: confirm (queue the import) or discard a batch."""
+    """POST only: confirm (queue the import; again after an interruption) or discard a batch."""
 
     action = None
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin
 
-from .models import Report
+from .models import Report, ReportRebuild
 
 
 @admin.register(Report)
@@ -12,3 +12,11 @@ class ReportAdmin(ReadOnlyAdmin):
     list_display = ("day", "issue_number", "campaign", "version", "is_current", "built_at", "rebuild_reason")
     list_filter = ("campaign", "is_current")
     exclude = ("data",)
+
+
+@admin.register(ReportRebuild)
+class ReportRebuildAdmin(ReadOnlyAdmin):
+    """Rebuilds asked from the report pages and what became of them (read-only)."""
+
+    list_display = ("report", "status", "requested_by", "requested_at", "attempts", "result", "finished_at")
+    list_filter = ("status",)

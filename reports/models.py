@@ -6,6 +6,8 @@ from django.utils import timezone
 
 from villages.models import TownshipRowQuerySet
 
+from .choices import REBUILD_PENDING_STATUSES, RebuildStatus
+
 
 class ReportQuerySet(TownshipRowQuerySet):
     township_path = "campaign__township"
@@ -73,3 +75,41 @@ class Report(models.Model):
     def filename(self, extension):
         suffix = f"-v{self.version}" if self.version > 1 else ""
         return f"清收清欠战报-第{self.issue_number}期-{self.day:%Y%m%d}{suffix}.{extension}"
+
+
+class ReportRebuildQuerySet(TownshipRowQuerySet):
+    township_path = "report__campaign__township"
+
+
+class ReportRebuild(models.Model):
+    """An administrator's request to rebuild a published report (``report``, the version
+    asked from), and what became of it: the new version, or why there is none. The worker
+    rebuilds it (``reports.rebuild``); the request makes a second delivery harmless and lets
+    the sweeper find one whose worker died."""
+
+    report = models.ForeignKey(Report, verbose_name="基于版本", on_delete=models.PROTECT, related_name="rebuilds")
+    reason = models.CharField("重新生成原因", max_length=200)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="提交人", on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField("提交时间", default=timezone.now)
+    status = models.CharField("状态", max_length=10, choices=RebuildStatus.choices, default=RebuildStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField("已尝试次数", default=0)
+    heartbeat_at = models.DateTimeField("最近心跳", null=True, blank=True)
+    result = models.ForeignKey(Report, verbose_name="新版本", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    failure = models.TextField("未完成原因", blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    objects = ReportRebuildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = "战报重新生成"
+        verbose_name_plural = "战报重新生成"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report"], condition=Q(status__in=REBUILD_PENDING_STATUSES), name="report_rebuild_one_pending",
+                violation_error_message="该版本已有一次重新生成在进行中。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.report} · {self.get_status_display()}"

@@ -29,7 +29,8 @@ from recovery.selectors import EntrySums, ranking_key, village_entry_sums
 from villages.choices import AssignmentRole
 from villages.models import Assignment, Village
 
-from .models import Report
+from .choices import RebuildStatus
+from .models import Report, ReportRebuild
 from .snapshot import LIGHT_LABELS, Duty, GroupRow, SeriesPoint, Snapshot, Totals, VillageRow, _decode
 
 if TYPE_CHECKING:
@@ -785,3 +786,10 @@ def cadre_dashboard(*, user: User, today: date | None = None) -> dict:
         "progress": CampaignProgress(campaign=campaign, today=today, pace=campaign_pace(campaign, today), ratio=my.ratio)
         if campaign and my else None,
     }
+
+
+def report_rebuild_latest(*, report: Report) -> ReportRebuild | None:
+    """The last rebuild asked from ``report`` that is not done (queued, running, or given
+    up), for its page; None once one is done (the new version is then the current one)."""
+    latest = ReportRebuild.objects.filter(report=report).select_related("requested_by").order_by("-requested_at", "-pk").first()
+    return None if latest is None or latest.status == RebuildStatus.DONE else latest

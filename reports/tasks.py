@@ -1,4 +1,14 @@
+"""The report jobs run by the Celery worker. Each task calls its service inside its body.
+
+An administrator's rebuild is acknowledged late, like an import (imports/tasks.py): a worker
+killed while rendering leaves the message to be delivered again, the request row makes a
+second delivery harmless, and ``reports.sweep_rebuilds`` finds a rebuild whose worker died.
+"""
+
 from celery import shared_task
+from django.conf import settings
+
+JOB_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True, "time_limit": settings.JOB_TIME_LIMIT}
 
 
 @shared_task(name="reports.build_due")
@@ -9,20 +19,19 @@ def build_due_reports():
     return [report.pk for report in due_reports_build()]
 
 
-@shared_task(name="reports.rebuild")
-def rebuild_report(campaign_id, day, reason, user_id, version=None):
-    """An administrator's rebuild of a published day from its ``version`` (queued from the
+@shared_task(name="reports.rebuild", **JOB_OPTIONS)
+def rebuild_report(rebuild_id: int) -> str:
+    """An administrator's rebuild of a published day (a ``ReportRebuild``, queued from the
     report page by ``report_rebuild_request``)."""
-    from datetime import date
+    from .services import report_rebuild_run
 
-    from django.contrib.auth import get_user_model
+    return report_rebuild_run(rebuild_id=rebuild_id).status
 
-    from recovery.models import Campaign
 
-    from .services import report_rebuild
+@shared_task(name="reports.sweep_rebuilds")
+def sweep_rebuilds() -> dict:
+    """Every few minutes from beat: rebuilds whose worker died are queued again or marked
+    not done (idempotent)."""
+    from .services import report_rebuilds_sweep
 
-    report = report_rebuild(
-        campaign=Campaign.objects.get(pk=campaign_id), day=date.fromisoformat(day),
-        reason=reason, rebuilt_by=get_user_model().objects.get(pk=user_id), version=version,
-    )
-    return report.pk
+    return report_rebuilds_sweep()

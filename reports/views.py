@@ -14,7 +14,7 @@ from . import services
 from .filtersets import ReportFilterSet
 from .forms import RebuildForm
 from .models import Report
-from .selectors import latest_report_page, report_pages, report_versions
+from .selectors import latest_report_page, report_pages, report_rebuild_latest, report_versions
 from .snapshot import village_row_from_json
 from .tables import ReportTable
 
@@ -26,11 +26,14 @@ def _report_context(request, report):
         services.report_page_store(report=report)
         report = report_pages(Report.objects.select_related("campaign__township"), village_id=request.user.village_id).get(pk=report.pk)
     page_row = getattr(report, "page_row", None)
+    can_rebuild = user_role(request.user) == Role.ADMIN
     return {
         "my_row": village_row_from_json(page_row) if page_row else None,
         "report": report,
         "versions": report_versions(report=report, user=request.user) if report else [],
-        "can_rebuild": user_role(request.user) == Role.ADMIN,
+        "can_rebuild": can_rebuild,
+        # An administrator sees what became of the last rebuild asked from this version.
+        "rebuild": report_rebuild_latest(report=report) if can_rebuild and report and report.is_current else None,
     }
 
 

@@ -21,6 +21,7 @@ BASE_DIR = Path(settings.BASE_DIR)
 SETTING_NAMES = (
     "DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "VAR_DIR", "MEDIA_ROOT", "SECURE_COOKIES",
     "CONTRACT_ATTACHMENT_MAX_BYTES", "IMPORT_MAX_BYTES", "IMPORT_MAX_EXPANDED_BYTES", "DJANGO_SETTINGS_MODULE",
+    "JOB_TIME_LIMIT", "JOB_HEARTBEAT_TIMEOUT", "JOB_MAX_ATTEMPTS", "JOB_VISIBILITY_TIMEOUT", "IMPORT_TEST_PAUSE",
 )
 PRINT_SETTINGS = "from django.conf import settings; print(settings.DEBUG, settings.IMPORT_MAX_BYTES)"
 
@@ -96,7 +97,10 @@ def test_it_fails_to_load_with_a_boolean_setting_it_cannot_read(tmp_path):
     assert "DEBUG='ture'" in result.stderr
 
 
-SIZE_SETTINGS = ("CONTRACT_ATTACHMENT_MAX_BYTES", "IMPORT_MAX_BYTES", "IMPORT_MAX_EXPANDED_BYTES")
+SIZE_SETTINGS = (
+    "CONTRACT_ATTACHMENT_MAX_BYTES", "IMPORT_MAX_BYTES", "IMPORT_MAX_EXPANDED_BYTES",
+    "JOB_TIME_LIMIT", "JOB_HEARTBEAT_TIMEOUT", "JOB_MAX_ATTEMPTS", "JOB_VISIBILITY_TIMEOUT",
+)
 
 
 def test_it_fails_to_load_with_a_size_setting_that_is_not_a_positive_integer(tmp_path):
@@ -160,3 +164,19 @@ def test_it_makes_the_sqlite_folder_before_manage_py_connects(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-1] == "sqlite"
     assert (tmp_path / "var" / "db.sqlite3").is_file()
+
+
+def test_it_keeps_an_unacknowledged_job_on_redis_longer_than_a_job_may_run(tmp_path):
+    code = (
+        "from config import celery_app; from django.conf import settings; "
+        "print(celery_app.conf.broker_transport_options['visibility_timeout'], settings.JOB_TIME_LIMIT)"
+    )
+    result = run_python(code, tmp_path / "var", REDIS_URL="redis://127.0.0.1:1/0")
+    assert result.returncode == 0, result.stderr
+    visibility, limit = map(int, result.stdout.split())
+    assert (visibility, limit) == (7200, 3600)
+    result = run_python(code, tmp_path / "var", REDIS_URL="redis://127.0.0.1:1/0", JOB_TIME_LIMIT="600")
+    assert result.stdout.split() == ["1200", "600"]
+    # The embedded broker keeps its own options (it has no visibility timeout).
+    result = run_python("from config import celery_app; print(sorted(celery_app.conf.broker_transport_options))", tmp_path / "var")
+    assert "visibility_timeout" not in result.stdout and "data_folder_in" in result.stdout

@@ -20,7 +20,7 @@ from contracts.models import Contract, ContractAttachment, ContractFeePayment, C
 from imports.models import ImportBatch
 from recovery.models import Arrear, Campaign, Debtor, Repayment, Reversal, WriteOff
 from recovery.selectors import debtors_with_totals
-from reports.models import Report
+from reports.models import Report, ReportRebuild
 from tests.factories import (
     ArrearFactory,
     AssignmentFactory,
@@ -63,6 +63,7 @@ TOWNSHIP_ROWS = {
     ),
     Campaign: lambda row: row.township,
     Report: lambda row: row.campaign.township,
+    ReportRebuild: lambda row: row.report.campaign.township,
     ImportBatch: lambda row: row.township,
 }
 # Models that reach a place only through a user: not ledger rows.
@@ -103,10 +104,11 @@ def places(township, village_a, village_b, other_township, other_village, supera
     ):
         _fill(village, in_campaign, superadmin, n)
     for n, in_campaign in enumerate((campaign, other_campaign), start=1):
-        Report.objects.create(
+        report = Report.objects.create(
             campaign=in_campaign, day=date(2025, 3, 10), issue_number=n, cutoff_at=timezone.now(), data={},
             pdf=f"reports/{n}.pdf", xlsx=f"reports/{n}.xlsx",
         )
+        ReportRebuild.objects.create(report=report, reason="补录", requested_by=superadmin)
         ImportBatch.objects.create(
             kind="arrears", township=in_campaign.township, campaign=in_campaign, file=f"imports/{n}.xlsx",
             original_name=f"{n}.xlsx", size=1, sha256=f"{n:064d}", uploaded_by=superadmin,
