@@ -196,6 +196,7 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
+LOCALE_PATHS = [BASE_DIR / "locale"]  # Chinese for django-axes' admin pages
 USE_TZ = True
 USE_THOUSAND_SEPARATOR = False
 
@@ -297,5 +298,6 @@ LOGGING = {
     "loggers": {
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # each failure and lockout, not every step of its handler
     },
 }

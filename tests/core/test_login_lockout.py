@@ -92,6 +92,7 @@ def test_an_administrator_unlocks_in_the_admin(client, staff_user):
     admin_client.force_login(superuser(username="root", display_name="系统管理员"))
     listing = admin_client.get(reverse("admin:axes_accessattempt_changelist"))
     assert listing.status_code == 200 and staff_user.username in listing.content.decode()
+    assert "<h1>选择 登录尝试 来修改</h1>" in listing.content.decode()  # locale/: the admin in Chinese, as the lockout page says
     response = admin_client.post(
         reverse("admin:axes_accessattempt_changelist"),
         {"action": "delete_selected", "_selected_action": [attempt.pk], "post": "yes"},
