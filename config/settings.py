@@ -216,6 +216,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# A file missing from the manifest (collectstatic not run) is linked by its plain name
+# instead of failing the page (and the 500 page with it).
+WHITENOISE_MANIFEST_STRICT = False
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
