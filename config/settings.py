@@ -182,12 +182,12 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # 15 minutes from the fif
 AXES_LOCKOUT_TEMPLATE = "core/login_locked.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False  # no banner on every manage.py command; lockouts are still logged
-# Behind a reverse proxy (nginx, the township's gateway): how many proxies add to
-# X-Forwarded-For, so the lockout sees the client's address and Django the HTTPS scheme.
+# Behind reverse proxies (nginx, the township's gateway): how many append to
+# X-Forwarded-For, so the lockout counts the client's address (core/addresses.py), not the
+# proxy's, and Django takes the HTTPS scheme from X-Forwarded-Proto.
 PROXY_COUNT = env_int("PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "core.addresses.client_address"
 if PROXY_COUNT:
-    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

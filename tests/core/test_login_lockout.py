@@ -108,3 +108,30 @@ def test_the_admin_login_is_watched_too(client, staff_user):
             reverse("admin:login"), {"username": staff_user.username, "password": "wrong-password-1"}, REMOTE_ADDR=ADDRESS
         )
     assert_locked(response, staff_user.username)
+
+
+def test_behind_a_proxy_it_counts_the_address_the_proxy_saw(client, staff_user, settings):
+    """PROXY_COUNT=1: every request comes from the proxy (REMOTE_ADDR); the client is the
+    address the proxy appended last to X-Forwarded-For, whatever the client wrote before it."""
+    settings.PROXY_COUNT = 1
+    proxy = "192.168.0.1"
+    for spoofed in ["1.1.1.1", "2.2.2.2", "3.3.3.3", "4.4.4.4", "5.5.5.5"]:  # a new made-up address each try
+        response = client.post(
+            reverse("login"), {"username": staff_user.username, "password": "wrong-password-1"},
+            REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=f"{spoofed}, {ADDRESS}",
+        )
+    assert_locked(response, staff_user.username)
+    assert AccessAttempt.objects.get().ip_address == ADDRESS
+    colleague = client.post(
+        reverse("login"), {"username": staff_user.username, "password": PASSWORD},
+        REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=OTHER_ADDRESS,
+    )
+    assert_signed_in(colleague)  # the same proxy, another phone: not locked
+
+
+def test_the_suites_own_logins_pass_by_the_guard(client, staff_user, settings):
+    settings.AXES_ENABLED = False  # as tests run everywhere else (config/settings_test.py)
+    assert client.login(username=staff_user.username, password=PASSWORD)
+    client.logout()
+    client.force_login(staff_user)
+    assert not AccessAttempt.objects.exists()
