@@ -5,6 +5,7 @@ inline script, no style attribute and no ``<style>`` without the nonce, so the s
 default policy blocks nothing of ours (tests/browser/test_content_security_policy.py
 loads the pages in chromium and listens for violations)."""
 
+import importlib
 import re
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,6 +18,7 @@ from django.urls import reverse
 
 from core.middleware import policy_with_nonce
 from recovery.models import Arrear
+from reports.models import Report
 from reports.services import report_build
 from tests.factories import ArrearFactory, pay
 
@@ -93,3 +95,25 @@ def test_no_template_has_an_inline_script_or_style_the_policy_would_block():
         found += [(name, m) for m in re.findall(r"\sstyle=\"", text)]
         found += [(name, m) for m in re.findall(r"\son[a-z]+=\"|javascript:", text)]
     assert found == []
+
+
+@pytest.mark.django_db
+def test_a_report_stored_with_inline_styles_is_rendered_again_without_them(client, report, cadre_user):
+    """reports/migrations/0003: a page stored before the policy is blanked, and the next view
+    renders it again from its snapshot."""
+    from django.apps import apps
+
+    migration = importlib.import_module("reports.migrations.0003_report_pages_without_inline_style")
+    fresh = report.sections_html
+    old = fresh.replace('<div class="rpt">', '<div class="rpt">\n<style>.rpt .num { text-align: right; }</style>', 1)
+    Report.objects.filter(pk=report.pk).update(sections_html=old)
+    untouched = Report.objects.exclude(pk=report.pk).values_list("pk", "sections_html")
+
+    migration.pages_to_render_again(apps, None)
+    assert Report.objects.get(pk=report.pk).sections_html == ""
+    assert list(Report.objects.exclude(pk=report.pk).values_list("pk", "sections_html")) == list(untouched)
+
+    client.force_login(cadre_user)
+    page = client.get(reverse("reports:ranking")).content.decode()
+    assert Report.objects.get(pk=report.pk).sections_html == fresh
+    assert fresh in page and "<style>" not in page
