@@ -1,4 +1,6 @@
-# 生产镜像 / Production image: Django + gunicorn, Celery worker and beat share it.
+# 生产镜像 / Production image: Django + gunicorn (threaded workers, config/gunicorn.py),
+# Celery worker and beat share it. DEBUG is off; without SECRET_KEY the key is written once
+# into /app/var/secret_key (mode 600, keep /app/var on a volume).
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONUNBUFFERED=1 \
@@ -30,4 +32,4 @@ RUN uv sync --frozen --no-dev --no-cache \
 
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120", "--access-logfile", "-"]
+CMD ["sh", "-c", "python -m config.secret_key && python manage.py migrate --noinput && python manage.py collectstatic --noinput --verbosity 0 && exec gunicorn -c config/gunicorn.py"]

@@ -4,6 +4,12 @@ With nothing set, the product runs embedded: SQLite in ``var/`` and a Celery bro
 files under ``var/celery``, so ``scripts/start`` works on a bare machine. ``DATABASE_URL``
 switches to PostgreSQL, ``REDIS_URL`` to Redis (broker and cache).
 
+Production by default: ``DEBUG`` is off unless set, and the secret key comes from
+``SECRET_KEY`` or from the file ``var/secret_key`` that ``scripts/start`` writes once
+(``config/secret_key.py``). ``HTTPS=1`` turns on what a site served over HTTPS needs (redirect,
+HSTS, secure cookies); the README lists the production block, under which
+``manage.py check --deploy`` finds nothing.
+
 A value that cannot be read (``DEBUG=ture``, ``IMPORT_MAX_BYTES=10MB``) raises
 ``ImproperlyConfigured`` naming the variable; it is never quietly taken for a default.
 Importing this module creates nothing on disk: the folders under ``VAR_DIR`` are made by
@@ -11,10 +17,13 @@ the processes that need them (``config/folders.py``).
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from config.secret_key import secret_key_read
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -60,13 +69,18 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY") or (
-    "insecure-embedded-key-change-me" if DEBUG or "DATABASE_URL" not in os.environ else ""
+# The key: SECRET_KEY, else the file scripts/start (or the compose stack) wrote once into
+# VAR_DIR; only a development run (DEBUG=1) may fall back to a fixed key.
+SECRET_KEY_FILE = VAR_DIR / "secret_key"
+SECRET_KEY = (
+    os.environ.get("SECRET_KEY") or secret_key_read(SECRET_KEY_FILE) or ("insecure-development-key" if DEBUG else "")
 )
 if not SECRET_KEY:
     raise ImproperlyConfigured(
-        "请设置环境变量 SECRET_KEY（设置了 DATABASE_URL 时必须设置，除非 DEBUG=1）。 / "
-        "Set SECRET_KEY: it is required whenever DATABASE_URL is set (unless DEBUG=1)."
+        f"请设置环境变量 SECRET_KEY，或用 scripts/start 启动（首次启动时生成密钥并保存在 {SECRET_KEY_FILE}）；"
+        "只有开发模式（DEBUG=1）可以不设。 / "
+        f"Set SECRET_KEY, or start with scripts/start (it writes a key to {SECRET_KEY_FILE} once); "
+        "only DEBUG=1 runs without one."
     )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -81,6 +95,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tables2",
     "django_filters",
+    "axes",
     "core",
     "imports",
     "villages",
@@ -93,8 +108,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",
+    "core.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "core.middleware.SessionIdleTimeoutMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -102,6 +120,8 @@ MIDDLEWARE = [
     "core.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -145,10 +165,33 @@ AUTH_USER_MODEL = "core.User"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "core.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "core.passwords.LettersAndDigitsValidator"},
 ]
+# django-axes watches every login first (the admin's too): 5 failures for one user name from
+# one address lock that pair out for 15 minutes (the page: templates/core/login_locked.html);
+# an administrator unlocks early under 系统管理 → Axes → 登录尝试 (delete the attempt).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # 15 minutes from the fifth failure, not from the last try
+AXES_LOCKOUT_TEMPLATE = "core/login_locked.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False  # no banner on every manage.py command; lockouts are still logged
+# Behind reverse proxies (nginx, the township's gateway): how many append to
+# X-Forwarded-For, so the lockout counts the client's address (core/addresses.py), not the
+# proxy's, and Django takes the HTTPS scheme from X-Forwarded-Proto.
+PROXY_COUNT = env_int("PROXY_COUNT", 0, ("代理层数，例如 1", "a number of proxies, e.g. 1"))
+AXES_CLIENT_IP_CALLABLE = "core.addresses.client_address"
+if PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -159,6 +202,7 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
+LOCALE_PATHS = [BASE_DIR / "locale"]  # Chinese for django-axes' admin pages
 USE_TZ = True
 USE_THOUSAND_SEPARATOR = False
 
@@ -166,11 +210,21 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"  # made by collectstatic
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Served by WhiteNoise from STATIC_ROOT, which scripts/start (and the image) fill with
+# collectstatic: compressed, with hashed names cached for a year. The development server
+# (DEBUG=1) serves them straight from static/.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
 }
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = DEBUG
+# A file missing from the manifest (collectstatic not run) is linked by its plain name
+# instead of failing the page (and the 500 page with it).
+WHITENOISE_MANIFEST_STRICT = False
 
 # Background jobs (imports, report rebuilds). JOB_TIME_LIMIT: the most seconds one may run
 # before the worker stops it. JOB_HEARTBEAT_TIMEOUT: a job in progress with no sign of life
@@ -231,6 +285,12 @@ CONTRACT_ATTACHMENT_MAX_BYTES = env_int("CONTRACT_ATTACHMENT_MAX_BYTES", 10 * 10
 # Ledger imports: the largest file accepted, and the most it may expand to when unzipped.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 IMPORT_MAX_EXPANDED_BYTES = env_int("IMPORT_MAX_EXPANDED_BYTES", 300 * 1024 * 1024)
+# The largest request body taken at all (core/middleware.py answers 413 before reading it):
+# the largest upload plus room for the form around it. Form fields without files stay
+# within Django's 2.5 MB, files above 2.5 MB go to a temporary file, not memory.
+REQUEST_MAX_BYTES = max(IMPORT_MAX_BYTES, CONTRACT_ATTACHMENT_MAX_BYTES) + 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
@@ -243,8 +303,29 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.fallback.FallbackStorage"
 # every page reads one, and a database round trip per request is what it saves.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+# Idle timeout: a session ends SESSION_IDLE_TIMEOUT_MINUTES after its last request, on the
+# server as in the cookie; core.middleware.SessionIdleTimeoutMiddleware renews it at most
+# once a minute, so a busy page costs no session write per request.
+SESSION_IDLE_TIMEOUT_MINUTES = env_int("SESSION_IDLE_TIMEOUT_MINUTES", 30, ("分钟数，例如 30", "a number of minutes, e.g. 30"))
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT_MINUTES * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", False)
+
+# Served over HTTPS (directly or behind a proxy, see PROXY_COUNT): redirect plain HTTP,
+# tell browsers to use HTTPS only (HSTS), send cookies over HTTPS only.
+HTTPS = env_bool("HTTPS", False)
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 365 * 24 * 3600, SECONDS) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", True)
+SESSION_COOKIE_SECURE = HTTPS or env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Every page's Content-Security-Policy (core/middleware.py): scripts and styles only from
+# our own static files, or inline with the request's nonce. CONTENT_SECURITY_POLICY replaces
+# it whole; the nonce is added to its script-src and style-src.
+CONTENT_SECURITY_POLICY = os.environ.get("CONTENT_SECURITY_POLICY", "").strip() or (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 
 LOGGING = {
     "version": 1,
@@ -254,5 +335,6 @@ LOGGING = {
     "loggers": {
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # each failure and lockout, not every step of its handler
     },
 }

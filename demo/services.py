@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -31,7 +33,7 @@ from .selectors import demo_summary
 
 DEFAULT_VILLAGES = 47
 DEFAULT_SEED = 1
-DEFAULT_PASSWORD = "demo12345"
+DEFAULT_PASSWORD = "qs-demo-2026"  # meets settings.AUTH_PASSWORD_VALIDATORS
 MAX_VILLAGES = 300
 
 
@@ -85,12 +87,17 @@ def demo_generate(
     the documented default, known to everyone) each user must change it at first login.
 
     Raises ``DemoDataExists`` when the database already has villages, the demo township
-    or any of the demo user names; ``ValueError`` for a village count out of range.
+    or any of the demo user names; ``ValueError`` for a village count out of range or a
+    password the password rules refuse.
     """
     if not 1 <= villages <= MAX_VILLAGES:
         raise ValueError(f"村居数量应在 1 到 {MAX_VILLAGES} 之间。")
     if not password:
         raise ValueError("请提供密码。")
+    try:
+        validate_password(password)
+    except ValidationError as error:
+        raise ValueError(f"演示账号的密码 {password!r} 不符合密码规则：{''.join(error.messages)}")
     started = _time.monotonic()
     today = today or timezone.localdate()
     with transaction.atomic():

@@ -27,9 +27,11 @@ PRINT_SETTINGS = "from django.conf import settings; print(settings.DEBUG, settin
 
 
 def run_python(code, var_dir, **env):
-    """Run ``code`` in a fresh interpreter on the base settings, with ``env`` and VAR_DIR=var_dir."""
+    """Run ``code`` in a fresh interpreter on the base settings, with ``env`` and VAR_DIR=var_dir
+    (and a SECRET_KEY, unless ``env`` gives one; ``SECRET_KEY=""`` means none)."""
     child_env = {key: value for key, value in os.environ.items() if key not in SETTING_NAMES}
-    child_env.update(DJANGO_SETTINGS_MODULE="config.settings", VAR_DIR=str(var_dir), **env)
+    child_env.update(DJANGO_SETTINGS_MODULE="config.settings", VAR_DIR=str(var_dir), SECRET_KEY="tests-only")
+    child_env.update(env)
     return subprocess.run(
         [sys.executable, "-c", code], cwd=BASE_DIR, env=child_env, capture_output=True, text=True, timeout=120
     )
@@ -127,11 +129,52 @@ for name in {SIZE_SETTINGS!r}:
     ]
 
 
-def test_it_requires_a_secret_key_with_a_database_url(tmp_path):
-    result = run_python(PRINT_SETTINGS, tmp_path / "var", DATABASE_URL="postgres://nobody@127.0.0.1:1/none")
+@pytest.mark.parametrize("database_url", [None, "postgres://nobody@127.0.0.1:1/none"])
+def test_it_requires_a_secret_key_outside_debug(tmp_path, database_url):
+    env = {"DATABASE_URL": database_url} if database_url else {}
+    result = run_python(PRINT_SETTINGS, tmp_path / "var", SECRET_KEY="", **env)
     assert result.returncode != 0
     assert "django.core.exceptions.ImproperlyConfigured" in result.stderr
-    assert "SECRET_KEY" in result.stderr
+    assert "SECRET_KEY" in result.stderr and "scripts/start" in result.stderr
+    assert not (tmp_path / "var").exists()  # reading the settings made no key file
+
+
+def test_it_runs_without_a_secret_key_only_in_debug(tmp_path):
+    result = run_python("from django.conf import settings; print(settings.DEBUG, settings.SECRET_KEY)", tmp_path / "var", SECRET_KEY="", DEBUG="1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "insecure-development-key"]
+
+
+PRINT_KEY = "from django.conf import settings; print(settings.SECRET_KEY)"
+
+
+def test_it_writes_the_secret_key_once_owner_only_and_the_settings_read_it(tmp_path):
+    var = tmp_path / "var"
+    def make_key():
+        env = {**os.environ, "VAR_DIR": str(var), "SECRET_KEY": ""}
+        return subprocess.run([sys.executable, "-m", "config.secret_key"], cwd=BASE_DIR, env=env, capture_output=True, text=True)
+
+    first = make_key()
+    assert first.returncode == 0, first.stderr
+    key_file = var / "secret_key"
+    key = key_file.read_text().strip()
+    assert len(key) >= 50 and (key_file.stat().st_mode & 0o777) == 0o600
+    assert [p.name for p in var.iterdir()] == ["secret_key"]  # no temporary file left
+    again = make_key()
+    assert again.returncode == 0 and key_file.read_text().strip() == key  # kept, not replaced
+    result = run_python(PRINT_KEY, var, SECRET_KEY="")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == key
+    assert run_python(PRINT_KEY, var, SECRET_KEY="from-env").stdout.strip() == "from-env"  # the environment wins
+
+
+def test_it_keeps_the_first_key_written(tmp_path):
+    from config.secret_key import secret_key_file_make, secret_key_read
+
+    path = tmp_path / "var" / "secret_key"
+    written = [secret_key_file_make(path) for _ in range(3)]
+    assert written == [True, False, False]
+    assert secret_key_read(path) and secret_key_read(tmp_path / "missing") == ""
 
 
 def test_it_creates_no_folder_when_settings_apps_and_celery_load(tmp_path):

@@ -30,7 +30,7 @@ from recovery.models import Arrear, Debtor, Repayment, Reversal, WriteOff
 from tests.module_db import module_transaction
 from villages.models import Assignment, Village
 
-PASSWORD = "demo-test-pw"
+PASSWORD = "demo-test-pw-2026"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 

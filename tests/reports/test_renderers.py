@@ -11,7 +11,7 @@ import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from io import BytesIO
 
 import pytest
@@ -247,18 +247,22 @@ def test_it_marks_each_web_row_with_its_village_for_the_page_to_highlight(snapsh
     rows = re.findall(rf'<tr id="village-{mine.village_id}" data-village="{mine.village_id}">(.*?)</tr>', html)
     assert len(rows) == 1 and f"<td>{mine.name}</td>" in rows[0]
     assert html.count("data-village=") >= len(snapshot.villages) + len(snapshot.unranked)
-    assert 'class="rpt-bar"' in html and "max-width: 480px" in html
+    bar = re.search(rf'data-village="{mine.village_id}">.*?<svg class="rpt-bar"[^>]*><rect width="([0-9.]+)" height="1"/></svg>', html)
+    assert bar and bar.group(1) == str((mine.ratio * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    # No inline style at all: the page's Content-Security-Policy allows none (static/css/report.css).
+    assert "<style" not in html and "style=" not in html
 
 
 def test_it_keeps_the_web_only_markup_out_of_the_pdf(snapshot):
     html = report_html(snapshot)
     assert "data-village" not in html and 'id="village-' not in html
     assert "rpt-bar" not in html and "max-width: 480px" not in html and "rpt-cards" not in html
+    assert '<link rel="stylesheet" href="static/css/report.css">' in html  # the sections' rules, shared with the web
 
 
 def test_it_highlights_nothing_without_a_village(snapshot):
     html = render_to_string("reports/partials/report_sections.html", {"snapshot": snapshot})
-    assert "is-mine" not in html.split("</style>", 1)[1]
+    assert "is-mine" not in html and "<style" not in html
     assert "截至 2026年11月23日 16:00" in html  # the web page's meta line
 
 
