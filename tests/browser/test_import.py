@@ -85,6 +85,7 @@ def upload(page, path):
 def test_a_new_user_imports_a_ledger_from_the_template(phone, login, screenshot, staff_user, village_a, campaign, tmp_path):
     page = login(phone, staff_user)
     page.goto("/imports/")
+    page.get_by_text("下载导入模板").click()  # the templates box is folded to one line
     with page.expect_download() as download:
         page.get_by_role("link", name="欠款人及欠款模板").click()
     template = tmp_path / "template.xlsx"

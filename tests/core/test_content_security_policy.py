@@ -26,7 +26,7 @@ DAY = date(2025, 3, 10)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 # WeasyPrint's template: never served to a browser.
-NOT_SERVED = {"reports/report_pdf.html"}
+NOT_SERVED = {"reports/report_pdf.html", "onboarding/cadre_accounts_pdf.html"}  # WeasyPrint only
 
 
 @pytest.fixture

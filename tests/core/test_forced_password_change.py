@@ -104,7 +104,7 @@ def test_an_administrator_setting_someones_password_makes_them_change_it(client,
     assert user.must_change_password and user.check_password(NEW_PASSWORD)
 
 
-@pytest.mark.parametrize(("arguments", "forced"), [({}, True), ({"password": "demo-own-pw"}, False)])
+@pytest.mark.parametrize(("arguments", "forced"), [({}, True), ({"password": "demo-own-pw-2026"}, False)])
 def test_seed_demo_makes_users_change_the_default_password_but_not_one_given(arguments, forced):
     out = io.StringIO()
     call_command("seed_demo", "--no-reports", villages=1, stdout=out, **arguments)
