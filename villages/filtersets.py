@@ -1,15 +1,15 @@
 import django_filters
 from django.db.models import Q
 
-from core.filtersets import BaseFilterSet
+from core.filtersets import BaseFilterSet, visible
 from core.forms import QuickSelect
 
 from .models import Village, WorkArea, Zone
 
 
 class VillageFilterSet(BaseFilterSet):
-    zone = django_filters.ModelChoiceFilter(label="片区", field_name="work_area__zone", queryset=Zone.objects.all())
-    work_area = django_filters.ModelChoiceFilter(label="工作区", queryset=WorkArea.objects.all(), widget=QuickSelect)
+    zone = django_filters.ModelChoiceFilter(label="片区", field_name="work_area__zone", queryset=visible(Zone))
+    work_area = django_filters.ModelChoiceFilter(label="工作区", queryset=visible(WorkArea), widget=QuickSelect)
 
     class Meta:
         model = Village
