@@ -8,6 +8,7 @@ form submission (unique ``submission_token``), entries never updated or deleted.
 
 from __future__ import annotations
 
+import copy
 import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
@@ -224,10 +225,10 @@ def arrear_update(*, arrear: Arrear, updated_by: User, category: str, descriptio
     day), checked with the arrear row locked, as ``repayment_create`` checks the other way."""
     _check_writer(updated_by, arrear.village)
     _clean_debt_date(incurred_on)
-    arrear.category = category
-    arrear.description = (description or "").strip()
-    arrear.incurred_on = incurred_on
-    arrear.full_clean(exclude=["created_by"])
+    description = (description or "").strip()
+    checked = copy.copy(arrear)
+    checked.category, checked.description, checked.incurred_on = category, description, incurred_on
+    checked.full_clean(exclude=["created_by"])  # on a copy: a refused change leaves ``arrear`` as it was
     with transaction.atomic():
         _lock_arrear(arrear.pk)
         earliest = _earliest_entry_day(arrear.pk)
@@ -235,7 +236,8 @@ def arrear_update(*, arrear: Arrear, updated_by: User, category: str, descriptio
             raise ValidationError({
                 "incurred_on": f"发生日期不能晚于这笔欠款最早的清收或核销日期 {earliest:%Y-%m-%d}。",
             })
-        Arrear.objects.filter(pk=arrear.pk).update(category=category, description=arrear.description, incurred_on=incurred_on)
+        Arrear.objects.filter(pk=arrear.pk).update(category=category, description=description, incurred_on=incurred_on)
+    arrear.category, arrear.description, arrear.incurred_on = category, description, incurred_on
     return arrear
 
 

@@ -88,6 +88,7 @@ def test_it_refuses_to_move_a_debt_after_its_earliest_repayment(debtor, campaign
         arrear_update(arrear=arrear, updated_by=staff_user, category=arrear.category, description="", incurred_on=date(2020, 3, 2))
     assert errors_of(info) == {"incurred_on": ["发生日期不能晚于这笔欠款最早的清收或核销日期 2020-03-01。"]}
     assert Arrear.objects.get(pk=arrear.pk).incurred_on == date(2019, 5, 13)
+    assert arrear.incurred_on == date(2019, 5, 13)  # the object handed in is left as it was
     # Up to that day it may move, earlier too.
     arrear_update(arrear=arrear, updated_by=staff_user, category=arrear.category, description="", incurred_on=date(2020, 3, 1))
     arrear_update(arrear=arrear, updated_by=staff_user, category=arrear.category, description="", incurred_on=date(2001, 1, 1))
