@@ -2,7 +2,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
-from core.filtersets import BaseFilterSet, PlaceChoiceFilter, YesNoAllWidget
+from core.filtersets import BaseFilterSet, PlaceChoiceFilter, YesNoAllWidget, visible
 from imports.filtersets import ImportBatchFilter
 from villages.models import Village
 
@@ -11,19 +11,13 @@ from .choices import ContractCategory, ContractForm, ContractStatus
 from .models import Contract
 
 
-def _villages(request):
-    if request is None:
-        return Village.objects.none()
-    return Village.objects.visible_to(request.user)
-
-
 class IntegerFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
 class ContractFilterSet(BaseFilterSet):
     import_batch = ImportBatchFilter()
-    village = PlaceChoiceFilter(label="村居", queryset=_villages)
+    village = PlaceChoiceFilter(label="村居", queryset=visible(Village))
     category = django_filters.ChoiceFilter(label="类别", choices=ContractCategory.choices)
     status = django_filters.ChoiceFilter(label="清理状态", choices=ContractStatus.choices)
     form = django_filters.ChoiceFilter(label="合同形式", choices=ContractForm.choices)

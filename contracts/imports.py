@@ -28,15 +28,13 @@ from imports.cells import (
     parse_amount,
     parse_area,
     parse_choice,
-    parse_credit_code,
     parse_date,
     parse_name,
-    parse_national_id,
     parse_text,
 )
 from imports.headers import Vocabulary
 from imports.ledgers import LedgerKind, Plan, RowReader, TemplateColumn, preview_table, village_names
-from recovery.imports import IDENTITY_SYNONYMS, read_debtor_kind
+from recovery.imports import IDENTITY_HEADERS, IDENTITY_SYNONYMS, identity_problem, read_debtor_kind, read_identity_numbers
 from recovery.models import Debtor
 
 from .choices import ContractCategory, ContractForm
@@ -138,8 +136,8 @@ class DebtorLinks:
             if pk is not None:
                 debtor = self.debtors[pk]
                 if debtor["name"] != values["name"]:
-                    self.problems.append(row.problem(
-                        noun,
+                    self.problems.append(identity_problem(
+                        row, noun,
                         f"本村欠款人台账中该{noun}（{_mask(number)}）是“{debtor['name']}”的，与本行承包方“{values['name']}”不符，请核对。",
                     ))
                     return None
@@ -168,7 +166,7 @@ class ContractsLedger(LedgerKind):
     label = "合同"
     needs_campaign = False
     required = ("合同编号", "承包方", "合同类别", "标的", "年承包费", "起始日期", "终止日期", "合同形式")
-    optional = ("承包方类型", "身份证号", "统一社会信用代码", "面积", "履行四议两公开")
+    optional = ("承包方类型", *IDENTITY_HEADERS, "面积", "履行四议两公开")
     vocabulary = CONTRACTS_VOCABULARY
     columns = (
         TemplateColumn("村居", "示例村", 12, "村居名称或编号；每村一个工作表、表名写村名时可不填。"),
@@ -192,9 +190,8 @@ class ContractsLedger(LedgerKind):
         values = {
             "number": read("合同编号", _text_required("合同编号", 50)),
             "name": read("承包方", parse_name, noun="承包方"),
-            "national_id": read("身份证号", parse_national_id, required=False) or "",
-            "credit_code": read("统一社会信用代码", parse_credit_code) or "",
         }
+        read_identity_numbers(read, values)
         kind, values["kind_stated"] = read_debtor_kind(read, values, noun="承包方")
         category = read("合同类别", parse_choice, ContractCategory, noun="合同类别", aliases=CATEGORY_ALIASES)
         form = read("合同形式", parse_choice, ContractForm, noun="合同形式", aliases=FORM_ALIASES)

@@ -7,7 +7,7 @@ import calendar
 import logging
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from core.money import ZERO, fmt_yuan, to_money
+from core.money import ZERO, fmt_yuan, plain_decimal, to_money
 from recovery.choices import ArrearCategory
 from recovery.models import Arrear, Campaign, Debtor
 from recovery.services import _check_writer, arrear_create, debtor_create
@@ -48,9 +48,9 @@ EXTENSIONS = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/j
 
 def _decimal(value, field, label, *, places=2, allow_zero=True):
     try:
-        number = Decimal(str(value))
-    except (InvalidOperation, TypeError, ValueError):
-        raise ValidationError({field: f"{label}不是有效数字。"})
+        number = plain_decimal(value)  # not 1_000, 1E2 or ١٢٣ (which Decimal() would take)
+    except ValueError:
+        raise ValidationError({field: f"{label}不是有效数字。"}) from None
     if not number.is_finite() or number < 0 or (number == 0 and not allow_zero):
         raise ValidationError({field: f"{label}必须{'大于' if not allow_zero else '不小于'} 0。"})
     if number != number.quantize(Decimal(1).scaleb(-places)):

@@ -4,6 +4,19 @@ from django import forms
 from .forms import NamedModelChoiceField, QuickSelect
 
 
+def visible(model):
+    """A choice filter's ``queryset``: the rows of ``model`` the request's user may see
+    (``model.objects.visible_to``), so that a picker never lists another township's
+    villages, zones or campaigns; none without a request."""
+
+    def queryset(request):
+        if request is None:
+            return model.objects.none()
+        return model.objects.visible_to(request.user)
+
+    return queryset
+
+
 class BaseFilterSet(django_filters.FilterSet):
     """Every list's filters start with a free-text ``q``; subclasses say what it searches."""
 

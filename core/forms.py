@@ -1,23 +1,17 @@
 import html
-import re
-import unicodedata
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-
-def normalise_number_text(text, suffix="元"):
-    """'１，２３４.５０元' -> '1234.50': full-width to half-width, no separators or unit."""
-    text = unicodedata.normalize("NFKC", str(text)).strip()
-    text = re.sub(r"[,\s]", "", text)
-    return text.removesuffix(suffix)
+from .money import AmountTextError, parse_decimal_text
 
 
 class LenientDecimalField(forms.DecimalField):
-    """A decimal as people type it: 1,234.50, full-width digits, a trailing unit."""
+    """A decimal as people type it: 1,234.50, full-width digits, a trailing unit
+    (``core.money.parse_decimal_text``); not 1_000, 1,2,3, ١٢٣ or 1E2."""
 
     suffix = ""
     noun = "数值"
@@ -38,10 +32,16 @@ class LenientDecimalField(forms.DecimalField):
     def to_python(self, value):
         if value in self.empty_values:
             return None
+        if isinstance(value, str) and not value.strip():
+            return None
         try:
-            return Decimal(normalise_number_text(value, self.suffix))
-        except InvalidOperation:
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
+            number, _unit = parse_decimal_text(value, units=(self.suffix,) if self.suffix else ())
+        except AmountTextError as error:
+            message = self.error_messages["invalid"]
+            if error.reason:
+                message = f"{message.removesuffix('。')}：{error.reason}。"
+            raise ValidationError(message, code="invalid") from None
+        return number
 
 
 class MoneyFormField(LenientDecimalField):
@@ -65,6 +65,30 @@ class AreaFormField(LenientDecimalField):
         kwargs.setdefault("min_value", Decimal("0"))
         super().__init__(**kwargs)
         self.error_messages.update({"min_value": "面积不能为负数。"})
+
+
+MAX_ID = 2**63 - 1
+"""The largest primary key (``BigAutoField``; SQLite's INTEGER too): a bigger number in a
+URL would fail in the database, not find nothing."""
+
+
+def parse_id(value):
+    """A primary key from a query string or form, ``"12"`` -> 12; anything that cannot be
+    one (``"abc"``, ``"-1"``, ``"١٢"``, a number past :data:`MAX_ID`) -> None."""
+    text = str(value).strip() if value is not None else ""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None
+
+
+class IdField(forms.IntegerField):
+    """A primary key in a form or filter: 1 … :data:`MAX_ID`."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
 
 
 class DateInput(forms.DateInput):

@@ -15,7 +15,7 @@ from django_tables2.export import ExportMixin
 from villages.models import Village
 
 from .exports import XlsxTableExport
-from .forms import apply_service_errors
+from .forms import apply_service_errors, parse_id
 from .money import fmt_yuan
 from .roles import Role, can_write, user_role
 
@@ -70,7 +70,7 @@ class ObjectListView(ScopedMixin, ExportMixin, SingleTableMixin, FilterView):
         # Asking for a village one may not see (a cadre of another village, say) is a 404,
         # for the page and its export alike, not a silently empty list.
         village = request.GET.get("village")
-        if village and not Village.objects.visible_to(request.user).filter(pk=village if village.isdigit() else 0).exists():
+        if village and not Village.objects.visible_to(request.user).filter(pk=parse_id(village) or 0).exists():
             raise Http404("没有找到该村居。")
         return super().get(request, *args, **kwargs)
 

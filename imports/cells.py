@@ -9,10 +9,13 @@ The functions touch no database; the importer adds sheet, row and column to the 
 Rules decided here (each has tests in ``tests/imports/test_cells.py``):
 
 Amounts (:func:`parse_amount`)
-    Text may carry spaces, full-width digits and punctuation, thousands separators (``,`` or
-    ``，``) in correct groups of three, a leading ``¥``/``￥`` and a trailing ``元``, ``万元``
-    or ``万``. ``万``/``万元`` is multiplied by 10000 exactly. In a 万元 column (``unit="万元"``)
-    a bare number is 万元; a cell that says ``元`` there contradicts its column and is refused.
+    Text is read by ``core.money.parse_decimal_text``, as the forms read it: it may carry
+    spaces, full-width digits and punctuation, thousands separators (``,`` or ``，``) in
+    correct groups of three, a leading ``¥``/``￥`` and a trailing ``元``, ``万元`` or ``万``;
+    digits other than 0-9 (``١٢٣``), exponents (``1E2``), ``NaN``, underscores (``1_000``)
+    and misplaced separators (``1,2,3``) are refused with the reason. ``万``/``万元`` is
+    multiplied by 10000 exactly. In a 万元 column (``unit="万元"``) a bare number is 万元;
+    a cell that says ``元`` there contradicts its column and is refused.
     A float from Excel is first cut to what Excel itself holds and shows, 15 significant
     digits, and never finer than 9 decimal places: ``1234.5600000001`` and
     ``0.30000000000000004`` are noise and read as 1234.56 and 0.30, while ``1234.567`` or
@@ -28,7 +31,8 @@ Dates (:func:`parse_date`)
     Excel dates (the time of day is dropped), and text ``2019-5-13``, ``2019/05/13``,
     ``2019.5.13`` (one separator throughout), ``2019年5月13日``/``号``, ``20190513``, also
     with full-width characters or a trailing ``00:00:00``; an 8-digit number cell
-    ``20190513`` too. Years must have four digits and lie in 1950-2099; dates that do not
+    ``20190513`` too. Years must have four digits and lie in 1949-2099 (a debt's date
+    is checked further by its ledger: from 1949-10-01 to today); dates that do not
     exist (2019-2-30) are refused. A number such as 43598 in a date column (an Excel date
     serial whose cell lost its date format) is refused: which day it is would be a guess.
 
@@ -37,6 +41,10 @@ Identity numbers (:func:`parse_national_id`)
     身份证号 typed into a number cell comes back as a float, or as an int ending in ``000``,
     with its last digits lost. Both are refused with a message to format the column as text.
     An int with all 18 digits (written by a program, not rounded) is read like text.
+
+A column holding either number (:func:`parse_identity_number`)
+    ``身份证号/信用代码``: each value is read by its shape, an 18-character resident ID for a
+    person, an 18-character 统一社会信用代码 for an organisation.
 
 Text and names (:func:`parse_text`, :func:`parse_name`)
     Full-width ASCII becomes ASCII, Chinese punctuation stays; a name also loses the spaces
@@ -55,14 +63,14 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from django.core.exceptions import ValidationError
 
-from core.money import CENT, MAX_AMOUNT, WAN
+from core.money import CENT, MAX_AMOUNT, WAN, AmountTextError, parse_decimal_text
 from core.validators import mask_national_id, mask_phone, validate_credit_code, validate_national_id, validate_phone
 
 YUAN = "元"
 WAN_YUAN = "万元"
 UNITS = (YUAN, WAN_YUAN)
 
-MIN_YEAR, MAX_YEAR = 1950, 2099
+MIN_YEAR, MAX_YEAR = 1949, 2099
 
 AMOUNT_FORMS = "1234.50、1,234.50、1234.50元、12.3万元"
 DATE_FORMS = "Excel 日期、2019-5-13、2019/5/13、2019.5.13、2019年5月13日（或13号）、20190513"
@@ -144,8 +152,7 @@ def _formula_error(noun, value):
 
 # ---- amounts ---------------------------------------------------------------------------
 
-_AMOUNT_RE = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
-_UNIT_SUFFIXES = (("万元", WAN_YUAN), ("万", WAN_YUAN), ("元", YUAN))
+_UNIT_SUFFIXES = {"万元": WAN_YUAN, "万": WAN_YUAN, "元": YUAN}
 
 
 def _decimal_from_float(number):
@@ -161,23 +168,17 @@ def _decimal_from_float(number):
 
 
 def _amount_from_text(value, unit):
-    text = _compact(value)
-    if text.startswith("="):
+    if _is_formula(value):
         raise _formula_error("金额", value)
-    text = text.removeprefix("¥")
-    cell_unit = None
-    for suffix, suffix_unit in _UNIT_SUFFIXES:
-        if text.endswith(suffix):
-            text, cell_unit = text[: -len(suffix)], suffix_unit
-            break
-    negative = text[:1] in ("-", "−")
-    digits = text[1:] if negative else text
-    if not _AMOUNT_RE.fullmatch(digits):
-        raise CellError(f"无法识别的金额：“{_show(value)}”。可以写成 {AMOUNT_FORMS}。")
+    try:
+        number, suffix = parse_decimal_text(value, units=tuple(_UNIT_SUFFIXES))
+    except AmountTextError as error:
+        reason = f"{error.reason}。" if error.reason else ""
+        raise CellError(f"无法识别的金额：“{_show(value)}”。{reason}可以写成 {AMOUNT_FORMS}。") from None
+    cell_unit = _UNIT_SUFFIXES.get(suffix)
     if cell_unit == YUAN and unit == WAN_YUAN:
         raise CellError(f"金额单位与列不符：本列以万元为单位，单元格却写着“{_show(value)}”，请统一单位。")
-    number = Decimal(digits.replace(",", ""))
-    return (-number if negative else number), cell_unit or unit
+    return number, cell_unit or unit
 
 
 def parse_amount(value, *, unit=YUAN, positive=True, required=True):
@@ -255,13 +256,11 @@ def parse_area(value, *, required=False):
         text = _compact(value)
         if text.lower().endswith(_SQUARE_METRE_SUFFIXES):
             raise CellError(f"面积须以亩为单位，这里是平方米（“{_show(value)}”）：请换算成亩（1 亩约 666.67 平方米）后填写。")
-        text = text.removesuffix("亩")
-        negative = text[:1] in ("-", "−")
-        digits = text[1:] if negative else text
-        if not _AMOUNT_RE.fullmatch(digits):
-            raise CellError(f"无法识别的面积：“{_show(value)}”。可以写成 {AREA_FORMS}。")
-        number = Decimal(digits.replace(",", ""))
-        number = -number if negative else number
+        try:
+            number, _unit = parse_decimal_text(value, units=("亩",))
+        except AmountTextError as error:
+            reason = f"{error.reason}。" if error.reason else ""
+            raise CellError(f"无法识别的面积：“{_show(value)}”。{reason}可以写成 {AREA_FORMS}。") from None
     shown = _show(value)
     if number < 0:
         raise CellError(f"面积不能为负数：“{shown}”。")
@@ -415,6 +414,63 @@ def parse_national_id(value, *, required=True):
     except ValidationError as error:
         raise CellError(f"身份证号“{mask_national_id(text)}”（{len(text)}位）有误：{error.messages[0]}") from None
     return text
+
+
+NATIONAL_ID, CREDIT_CODE = "national_id", "credit_code"
+_ID_SHAPE_RE = re.compile(r"[0-9]{17}[0-9X]")
+
+
+def _validation_error(validate, text):
+    try:
+        validate(text)
+    except ValidationError as error:
+        return error.messages[0]
+    return None
+
+
+def _has_birth_date(text):
+    """Characters 7-14 of an ID are a birth date (19000101 … today); of a credit code, the
+    end of an area code and the start of an organisation code, which seldom make one."""
+    try:
+        born = date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+    except ValueError:
+        return False
+    return date(1900, 1, 1) <= born <= date.today()
+
+
+def parse_identity_number(value):
+    """A cell of a column holding either number (身份证号/信用代码, 证件号码) -> ``(field,
+    number)``: ``("national_id", …)`` for an 18-character resident ID (17 digits, then a
+    digit or X, its check character right), ``("credit_code", …)`` for an 18-character
+    统一社会信用代码; blank gives ``("", "")``. Read by the shape of the value: a number
+    that fits neither is an error saying which it looked like and what is wrong. (Should a
+    number pass both checks, which takes an all-digit credit code, it is an ID when characters
+    7-14 are a birth date, else a credit code.)"""
+    if is_blank(value):
+        return "", ""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise CellError("证件号码应为18位身份证号或18位统一社会信用代码。")
+    if isinstance(value, float) or (isinstance(value, int) and len(str(value)) == 18 and str(value).endswith("000")):
+        raise _id_as_number_error(value)
+    if isinstance(value, int):
+        text = str(value)
+    else:
+        text = _compact(value).removeprefix("'").upper()
+        if _SCIENTIFIC_RE.fullmatch(text):
+            raise _id_as_number_error(value)
+    if len(text) != 18:
+        raise CellError(
+            f"证件号码“{mask_national_id(text)}”有 {len(text)} 位：应为18位身份证号（个人）或18位统一社会信用代码（单位）。"
+        )
+    id_error = _validation_error(validate_national_id, text)
+    code_error = _validation_error(validate_credit_code, text)
+    if id_error is None and (code_error is not None or _has_birth_date(text)):
+        return NATIONAL_ID, text
+    if code_error is None:
+        return CREDIT_CODE, text
+    if _ID_SHAPE_RE.fullmatch(text):
+        raise CellError(f"证件号码“{mask_national_id(text)}”看起来是身份证号，但有误：{id_error}")
+    raise CellError(f"证件号码“{text}”既不是有效的身份证号，也不是有效的统一社会信用代码：{code_error}")
 
 
 _MOBILE_RE = re.compile(r"1[3-9]\d{9}")

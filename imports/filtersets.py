@@ -2,6 +2,7 @@ import django_filters
 from django import forms
 
 from core.filtersets import BaseFilterSet
+from core.forms import IdField
 
 from .choices import ImportStatus
 from .ledgers import kind_choices
@@ -11,7 +12,7 @@ from .models import ImportBatch
 class ImportBatchFilter(django_filters.NumberFilter):
     """``?import_batch=12``: only the rows an import created (the receipt links here)."""
 
-    field_class = forms.IntegerField
+    field_class = IdField
 
     def __init__(self, **kwargs):
         kwargs.setdefault("field_name", "import_batch")

@@ -42,7 +42,7 @@ from villages.models import Township
 from .choices import IMPORT_CONFIRMABLE_STATUSES, IMPORT_RUNNING_STATUSES, ImportStatus
 from .ledgers import Problem, is_kind, ledger_kind
 from .models import ImportBatch
-from .reading import collector_paused, read_ledger
+from .reading import collector_paused, read_ledger, unused_columns_text
 from .selectors import import_batch_last_seen, import_batch_progress, progress_key
 from .tasks import import_batch_run as import_batch_run_task
 from .tasks import import_batch_validate as import_batch_validate_task
@@ -214,7 +214,7 @@ def _validate(batch):
     batch.row_count = len(result.rows) + len({(p.sheet, p.row) for p in result.problems if p.row})
     batch.error_count = len(problems)
     batch.problems = [problem.as_dict() for problem in problems[:STORED_PROBLEMS]]
-    batch.preview = plan.preview
+    batch.preview = {**plan.preview, "unused_columns": unused_columns_text(result.unused)}
     if problems:
         batch.status = ImportStatus.INVALID
         annotated = BytesIO()

@@ -1,23 +1,17 @@
 import django_filters
 from django.db.models import F, Q
 
-from core.filtersets import BaseFilterSet, PlaceChoiceFilter, YesNoAllWidget
+from core.filtersets import BaseFilterSet, PlaceChoiceFilter, YesNoAllWidget, visible
 from core.forms import DateInput
 from core.roles import can_write
 from imports.filtersets import ImportBatchFilter
 from villages.models import Village
 
 from .choices import ArrearCategory, ArrearStatus, DebtorKind, LitigationStatus, RepaymentKind
-from .models import Arrear, Debtor, Repayment
+from .models import Arrear, Campaign, Debtor, Repayment
 from .selectors import debtors_matching
 
 STATUS_CHOICES = ArrearStatus.choices
-
-
-def _villages(request):
-    if request is None:
-        return Village.objects.none()
-    return Village.objects.visible_to(request.user)
 
 
 def _status_q(prefix, value, principal="principal", outstanding="outstanding"):
@@ -33,7 +27,7 @@ def _status_q(prefix, value, principal="principal", outstanding="outstanding"):
 
 class DebtorFilterSet(BaseFilterSet):
     import_batch = ImportBatchFilter()
-    village = PlaceChoiceFilter(label="村居", queryset=_villages)
+    village = PlaceChoiceFilter(label="村居", queryset=visible(Village))
     kind = django_filters.ChoiceFilter(label="类型", choices=DebtorKind.choices)
     status = django_filters.ChoiceFilter(label="清收状态", choices=STATUS_CHOICES, method="filter_status")
     is_blacklisted = django_filters.BooleanFilter(label="失信名单", widget=YesNoAllWidget)
@@ -53,9 +47,10 @@ class DebtorFilterSet(BaseFilterSet):
 
 class ArrearFilterSet(BaseFilterSet):
     import_batch = ImportBatchFilter()
-    village = PlaceChoiceFilter(label="村居", queryset=_villages)
+    village = PlaceChoiceFilter(label="村居", queryset=visible(Village))
     category = django_filters.ChoiceFilter(label="类别", choices=ArrearCategory.choices)
     status = django_filters.ChoiceFilter(label="清收状态", choices=STATUS_CHOICES, method="filter_status")
+    campaign = django_filters.ModelChoiceFilter(label="清收行动", queryset=visible(Campaign))
 
     class Meta:
         model = Arrear
@@ -76,7 +71,7 @@ class ArrearFilterSet(BaseFilterSet):
 
 class RepaymentFilterSet(BaseFilterSet):
     import_batch = ImportBatchFilter()
-    village = PlaceChoiceFilter(label="村居", field_name="arrear__village", queryset=_villages)
+    village = PlaceChoiceFilter(label="村居", field_name="arrear__village", queryset=visible(Village))
     kind = django_filters.ChoiceFilter(label="方式", choices=RepaymentKind.choices)
     received_after = django_filters.DateFilter(label="收款日期从", field_name="received_on", lookup_expr="gte", widget=DateInput())
     received_before = django_filters.DateFilter(label="至", field_name="received_on", lookup_expr="lte", widget=DateInput())

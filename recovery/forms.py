@@ -3,10 +3,24 @@ import uuid
 from django import forms
 from django.utils import timezone
 
-from core.forms import DateInput, MoneyFormField
+from core.forms import DateInput, IdField, MoneyFormField
 
 from .choices import ArrearCategory, RepaymentKind
-from .models import Campaign, Debtor
+from .models import EARLIEST_DEBT_DATE, Campaign, Debtor
+from .services import validate_debt_date
+
+
+def _debt_date_field():
+    """发生日期: 1949-10-01 … today (the picker offers no other day; the service checks too)."""
+    return forms.DateField(
+        label="发生日期", widget=DateInput(attrs={"min": EARLIEST_DEBT_DATE.isoformat()}), validators=[validate_debt_date],
+    )
+
+
+class DebtDateMixin:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["incurred_on"].widget.attrs["max"] = timezone.localdate().isoformat()
 
 
 class DebtorForm(forms.ModelForm):
@@ -33,11 +47,11 @@ class DebtorForm(forms.ModelForm):
         pass
 
 
-class ArrearForm(forms.Form):
+class ArrearForm(DebtDateMixin, forms.Form):
     campaign = forms.ModelChoiceField(label="清收行动", queryset=Campaign.objects.none())
     category = forms.ChoiceField(label="类别", choices=ArrearCategory.choices)
     description = forms.CharField(label="说明", max_length=200, required=False)
-    incurred_on = forms.DateField(label="发生日期", widget=DateInput())
+    incurred_on = _debt_date_field()
     principal = MoneyFormField(label="欠款金额（元）")
 
     def __init__(self, *args, campaigns, **kwargs):
@@ -48,14 +62,14 @@ class ArrearForm(forms.Form):
             self.fields["campaign"].initial = only[0]
 
 
-class ArrearEditForm(forms.Form):
+class ArrearEditForm(DebtDateMixin, forms.Form):
     category = forms.ChoiceField(label="类别", choices=ArrearCategory.choices)
     description = forms.CharField(label="说明", max_length=200, required=False)
-    incurred_on = forms.DateField(label="发生日期", widget=DateInput())
+    incurred_on = _debt_date_field()
 
 
 class RepaymentForm(forms.Form):
-    arrear = forms.IntegerField(widget=forms.HiddenInput)
+    arrear = IdField(widget=forms.HiddenInput)
     amount = MoneyFormField(label="金额（元）")
     kind = forms.ChoiceField(label="方式", choices=RepaymentKind.choices, initial=RepaymentKind.CASH)
     received_on = forms.DateField(label="收款日期", widget=DateInput())

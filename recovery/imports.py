@@ -25,11 +25,13 @@ from core.exports import MONEY_FORMAT
 from core.money import fmt_yuan
 from core.validators import mask_national_id
 from imports.cells import (
+    NATIONAL_ID,
     YUAN,
     parse_amount,
     parse_choice,
     parse_credit_code,
     parse_date,
+    parse_identity_number,
     parse_name,
     parse_national_id,
     parse_phone,
@@ -39,7 +41,7 @@ from imports.headers import Vocabulary
 from imports.ledgers import LedgerKind, Plan, RowReader, TemplateColumn, preview_table, village_names
 
 from .choices import OFFSET_KINDS, ArrearCategory, DebtorKind, RepaymentKind
-from .models import Arrear, Debtor, Repayment
+from .models import EARLIEST_DEBT_DATE, Arrear, Debtor, Repayment
 from .services import (
     LEDGER_DEBTOR_FIELDS,
     ledger_arrears_create,
@@ -57,11 +59,20 @@ CATEGORY_ALIASES = {
 KIND_ALIASES = {"银行转账": RepaymentKind.TRANSFER, "转帐": RepaymentKind.TRANSFER, "现款": RepaymentKind.CASH}
 DEBTOR_KIND_ALIASES = {"自然人": DebtorKind.PERSON, "企业": DebtorKind.ORGANISATION, "公司": DebtorKind.ORGANISATION}
 
+IDENTITY_NUMBER = "证件号码"
 IDENTITY_SYNONYMS = {
-    "身份证号": ("身份证号", "身份证号码", "证件号", "证件号码", "身份证", "公民身份号码", "身份证件号码"),
+    "身份证号": ("身份证号", "身份证号码", "身份证", "公民身份号码", "身份证件号码"),
     "统一社会信用代码": ("统一社会信用代码", "社会信用代码", "信用代码"),
+    IDENTITY_NUMBER: (
+        "证件号码", "证件号", "证照号码", "身份证号/信用代码", "身份证号/统一社会信用代码", "身份证号码/统一社会信用代码",
+        "信用代码/身份证号", "统一社会信用代码/身份证号", "统一社会信用代码/身份证号码", "身份证号或统一社会信用代码",
+        "身份证号或信用代码", "身份证/信用代码", "身份证号/社会信用代码",
+    ),
 }
-"""What ledgers call a debtor's identity numbers (contracts' ledgers use them too)."""
+"""What ledgers call a debtor's identity numbers (contracts' ledgers use them too). A
+column of either number (``证件号码``, ``身份证号/信用代码``) is read value by value by its
+shape (:func:`read_identity_numbers`)."""
+IDENTITY_HEADERS = ("身份证号", "统一社会信用代码", IDENTITY_NUMBER)
 
 DEBTOR_VOCABULARY = Vocabulary(synonyms={
     "姓名": ("姓名", "姓名/名称", "欠款人", "欠款人姓名", "欠款人名称", "户名", "户主姓名", "债务人", "债务人姓名", "欠款单位", "名称"),
@@ -97,14 +108,32 @@ def _not_future(read, header, day, today):
         read.fail(header, f"{day:%Y-%m-%d} 晚于今天。")
 
 
+def read_identity_numbers(read, values):
+    """``values["national_id"]`` and ``values["credit_code"]`` from their columns and from a
+    column of either number, whose value goes where its shape says (an 18-character ID for a
+    person, a credit code for an organisation: which makes the row's kind, see
+    :func:`read_debtor_kind`); a number that disagrees with its own column is an error."""
+    values["national_id"] = read("身份证号", parse_national_id, required=False) or ""
+    values["credit_code"] = read("统一社会信用代码", parse_credit_code) or ""
+    field, number = read(IDENTITY_NUMBER, parse_identity_number) or ("", "")
+    if number:
+        if values[field] and values[field] != number:
+            noun = "身份证号" if field == NATIONAL_ID else "统一社会信用代码"
+            read.fail(IDENTITY_NUMBER, f"与本行“{noun}”列的号码不一致，请核对后只填一处。")
+        values[field] = number
+    return values
+
+
+def identity_problem(row, header, message):
+    """``row.problem``, placed on the 证件号码 column when the row's number came from there."""
+    if header in IDENTITY_HEADERS[:2] and header not in row.columns and IDENTITY_NUMBER in row.columns:
+        header = IDENTITY_NUMBER
+    return row.problem(header, message)
+
+
 def _debtor_identity(read):
     """The debtor columns shared by both ledgers -> dict (errors collected in ``read``)."""
-    values = {
-        "name": read("姓名", parse_name),
-        "national_id": read("身份证号", parse_national_id, required=False) or "",
-        "credit_code": read("统一社会信用代码", parse_credit_code) or "",
-    }
-    return values
+    return read_identity_numbers(read, {"name": read("姓名", parse_name)})
 
 
 def read_debtor_kind(read, values, *, noun):
@@ -223,7 +252,7 @@ class DebtorMatcher:
         return mask_national_id(number) if len(number) == 18 and number[:17].isdigit() else number
 
     def _fail(self, row, header, message):
-        self.problems.append(row.problem(header, message))
+        self.problems.append(identity_problem(row, header, message))
         self.refs[id(row)] = None
 
     def _match(self, row, pk, how):
@@ -253,7 +282,7 @@ class ArrearsLedger(LedgerKind):
     label = "欠款人及欠款"
     needs_campaign = True
     required = ("姓名", "类别", "发生日期", "欠款金额")
-    optional = ("身份证号", "统一社会信用代码", "欠款人类型", "联系电话", "地址", "说明", "尚欠金额")
+    optional = (*IDENTITY_HEADERS, "欠款人类型", "联系电话", "地址", "说明", "尚欠金额")
     vocabulary = ARREARS_VOCABULARY
     columns = (
         TemplateColumn("村居", "示例村", 12, "村居名称或编号；每村一个工作表、表名写村名时可不填。"),
@@ -285,6 +314,8 @@ class ArrearsLedger(LedgerKind):
             outstanding=read("尚欠金额", parse_amount, unit=units.get("尚欠金额", YUAN), positive=False, required=False),
         )
         _not_future(read, "发生日期", values["incurred_on"], self.today)
+        if values["incurred_on"] is not None and values["incurred_on"] < EARLIEST_DEBT_DATE:
+            read.fail("发生日期", f"{values['incurred_on'].isoformat()} 早于 {EARLIEST_DEBT_DATE.isoformat()}，请核对。")
         amount, outstanding = values["amount"], values["outstanding"]
         if amount is not None and outstanding is not None and outstanding > amount:
             read.fail("尚欠金额", f"尚欠金额 {fmt_yuan(outstanding)} 元大于欠款金额 {fmt_yuan(amount)} 元。")
@@ -418,7 +449,7 @@ class RepaymentsLedger(LedgerKind):
     label = "清收记录"
     needs_campaign = True
     required = ("姓名", "还款金额", "收款日期", "还款方式")
-    optional = ("身份证号", "统一社会信用代码", "类别", "收据号", "备注")
+    optional = (*IDENTITY_HEADERS, "类别", "收据号", "备注")
     vocabulary = REPAYMENTS_VOCABULARY
     columns = (
         TemplateColumn("村居", "示例村", 12, "村居名称或编号；每村一个工作表、表名写村名时可不填。"),

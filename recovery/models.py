@@ -1,5 +1,6 @@
 import uuid
-from datetime import time
+from datetime import date, time
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -7,7 +8,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from core.money import MoneyField
+from core.money import MoneyField, RatioField
 from villages.models import TownshipRowQuerySet, VillageRowQuerySet
 
 from .choices import (
@@ -24,10 +25,10 @@ class Campaign(models.Model):
     name = models.CharField("名称", max_length=100)
     start_date = models.DateField("开始日期")
     end_date = models.DateField("结束日期")
-    target_ratio = models.DecimalField("目标完成比例", max_digits=5, decimal_places=4, default="1.0000", help_text="0 到 1，例如 0.8 表示 80%")
+    target_ratio = RatioField("目标完成比例", default=Decimal("1.0000"), help_text="0 到 1，例如 0.8 表示 80%")
     cutoff_time = models.TimeField("战报截止时间", default=time(16, 0))
-    red_below = models.DecimalField("红灯：完成比例低于", max_digits=5, decimal_places=4, default="0.3000")
-    green_from = models.DecimalField("绿灯：完成比例不低于", max_digits=5, decimal_places=4, default="0.7000")
+    red_below = RatioField("红灯：完成比例低于", default=Decimal("0.3000"))
+    green_from = RatioField("绿灯：完成比例不低于", default=Decimal("0.7000"))
     is_active = models.BooleanField("进行中", default=True)
 
     objects = TownshipRowQuerySet.as_manager()
@@ -126,6 +127,11 @@ class Debtor(models.Model):
         return reverse("recovery:debtor", args=[self.pk])
 
 
+EARLIEST_DEBT_DATE = date(1949, 10, 1)
+"""No debt of a village collective is dated before the People's Republic (the upper bound,
+today, moves: the services check it)."""
+
+
 def arrear_status(principal, outstanding):
     """未清收 / 部分清收 / 已结清, from what was owed and what is still owed."""
     if outstanding <= 0:
@@ -174,6 +180,11 @@ class Arrear(models.Model):
         indexes = [models.Index(fields=["incurred_on", "id"], name="arrear_list_order")]
         constraints = [
             models.CheckConstraint(name="arrear_principal_positive", condition=Q(principal__gt=0), violation_error_message="欠款金额必须大于 0。"),
+            models.CheckConstraint(
+                name="arrear_incurred_since_1949",
+                condition=Q(incurred_on__gte=EARLIEST_DEBT_DATE),
+                violation_error_message="欠款发生日期不能早于 1949-10-01。",
+            ),
             models.CheckConstraint(
                 name="arrear_outstanding_in_range",
                 condition=Q(outstanding__gte=0, outstanding__lte=F("principal")),

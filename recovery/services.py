@@ -8,27 +8,28 @@ form submission (unique ``submission_token``), entries never updated or deleted.
 
 from __future__ import annotations
 
+import copy
 import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Subquery
+from django.db.models import Min, Subquery
 from django.utils import timezone
 
-from core.money import MAX_AMOUNT, fmt_yuan
+from core.money import MAX_AMOUNT, fmt_yuan, plain_decimal
 from core.pinyin import name_initials
 from core.roles import can_write
 from imports.bulk import bulk_insert
 from villages.models import Village
 
 from .choices import OFFSET_KINDS, ArrearCategory, DebtorKind, LitigationStatus, RepaymentKind
-from .models import Arrear, Campaign, Debtor, Repayment, Reversal, WriteOff
+from .models import EARLIEST_DEBT_DATE, Arrear, Campaign, Debtor, Repayment, Reversal, WriteOff
 
 if TYPE_CHECKING:
     from contracts.models import Contract
@@ -45,10 +46,12 @@ def _check_writer(user, village):
 
 
 def _clean_amount(value, field="amount", label="金额"):
+    """A Decimal, an int or plain text (``core.money.plain_decimal``: not ``1,000``,
+    ``1_000``, ``1E2`` or ``١٢٣``) -> the amount, or a ValidationError on ``field``."""
     try:
-        amount = Decimal(value)
-    except (InvalidOperation, TypeError, ValueError):
-        raise ValidationError({field: f"{label}不是有效数字。"})
+        amount = plain_decimal(value)
+    except ValueError:
+        raise ValidationError({field: f"{label}不是有效数字。"}) from None
     if not amount.is_finite():
         raise ValidationError({field: f"{label}不是有效数字。"})
     if amount <= 0:
@@ -65,6 +68,25 @@ def _clean_date_not_future(value, field, label):
         raise ValidationError({field: f"请填写{label}。"})
     if value > timezone.localdate():
         raise ValidationError({field: f"{label}不能晚于今天。"})
+    return value
+
+
+def validate_debt_date(value: date, today: date | None = None) -> None:
+    """A debt's 发生日期 lies within 1949-10-01 … today (the lower bound is also the
+    ``arrear_incurred_since_1949`` constraint); ValidationError otherwise."""
+    if value < EARLIEST_DEBT_DATE:
+        raise ValidationError(f"发生日期 {value.isoformat()} 早于 {EARLIEST_DEBT_DATE.isoformat()}，请核对。", code="too_early")
+    if value > (today or timezone.localdate()):
+        raise ValidationError(f"发生日期 {value.isoformat()} 晚于今天，请核对。", code="future")
+
+
+def _clean_debt_date(value, today=None):
+    if value is None:
+        raise ValidationError({"incurred_on": "请填写发生日期。"})
+    try:
+        validate_debt_date(value, today)
+    except ValidationError as error:
+        raise ValidationError({"incurred_on": error.messages}) from None
     return value
 
 
@@ -180,8 +202,7 @@ def arrear_create(
     if not (by_system and created_by is None):
         _check_writer(created_by, village)
     principal = _clean_amount(principal, "principal", "欠款金额")
-    if incurred_on is None:
-        raise ValidationError({"incurred_on": "请填写发生日期。"})
+    _clean_debt_date(incurred_on)
     if category not in ArrearCategory.values:
         raise ValidationError({"category": "欠款类别无效。"})
     if campaign.township_id != village.work_area.zone.township_id:
@@ -199,15 +220,34 @@ def arrear_create(
 
 
 def arrear_update(*, arrear: Arrear, updated_by: User, category: str, description: str, incurred_on: date) -> Arrear:
-    """Only the descriptive fields; the principal is fixed once entries exist."""
+    """Only the descriptive fields; the principal is fixed once entries exist. The 发生日期
+    may not move after the arrear's earliest entry (a repayment's 收款日期, a write-off's
+    day), checked with the arrear row locked, as ``repayment_create`` checks the other way."""
     _check_writer(updated_by, arrear.village)
-    arrear.category = category
-    arrear.description = (description or "").strip()
-    arrear.incurred_on = incurred_on
-    arrear.full_clean(exclude=["created_by"])
+    _clean_debt_date(incurred_on)
+    description = (description or "").strip()
+    checked = copy.copy(arrear)
+    checked.category, checked.description, checked.incurred_on = category, description, incurred_on
+    checked.full_clean(exclude=["created_by"])  # on a copy: a refused change leaves ``arrear`` as it was
     with transaction.atomic():
-        Arrear.objects.filter(pk=arrear.pk).update(category=category, description=arrear.description, incurred_on=incurred_on)
+        _lock_arrear(arrear.pk)
+        earliest = _earliest_entry_day(arrear.pk)
+        if earliest is not None and incurred_on > earliest:
+            raise ValidationError({
+                "incurred_on": f"发生日期不能晚于这笔欠款最早的清收或核销日期 {earliest:%Y-%m-%d}。",
+            })
+        Arrear.objects.filter(pk=arrear.pk).update(category=category, description=description, incurred_on=incurred_on)
+    arrear.category, arrear.description, arrear.incurred_on = category, description, incurred_on
     return arrear
+
+
+def _earliest_entry_day(arrear_id):
+    """The day of the arrear's earliest repayment (reversed ones too: they stay on the
+    books) or write-off (the day it was recorded, Asia/Shanghai), or None."""
+    repaid = Repayment.objects.filter(arrear_id=arrear_id).aggregate(day=Min("received_on"))["day"]
+    written_off = WriteOff.objects.filter(arrear_id=arrear_id).aggregate(moment=Min("recorded_at"))["moment"]
+    days = [day for day in (repaid, written_off and timezone.localdate(written_off)) if day is not None]
+    return min(days) if days else None
 
 
 # ---- entries -----------------------------------------------------------------------
@@ -438,6 +478,7 @@ def ledger_arrears_create(
         "campaign_id": campaign.pk, "created_by_id": created_by and created_by.pk, "created_at": timezone.now(),
         "import_batch_id": import_batch and import_batch.pk,
     }
+    today = timezone.localdate()
 
     def checked():
         for values in arrears:
@@ -446,6 +487,7 @@ def ledger_arrears_create(
             if values["category"] not in ARREAR_CATEGORIES:
                 raise ValidationError({"category": "欠款类别无效。"})
             principal = _clean_amount(values["principal"], "principal", "欠款金额")
+            _clean_debt_date(values["incurred_on"], today)
             if values["ledger_amount"] is not None and values["ledger_amount"] < principal:
                 raise ValidationError({"principal": "尚欠金额不能大于台账原欠款金额。"})
             yield {

@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.html import format_html
 
+from core.forms import parse_id
 from core.money import fmt_yuan
 from core.roles import can_write
 from core.views import ObjectListView, ScopedDetailView, ServiceFormView, VillageChoiceMixin, WriterRequiredMixin
@@ -143,7 +144,7 @@ class RepaymentCreateView(WriterRequiredMixin, ServiceFormView):
         self.object = None
         self.arrear = None
         if request.GET.get("arrear"):
-            self.arrear = get_object_or_404(self.arrears(), pk=request.GET["arrear"])
+            self.arrear = get_object_or_404(self.arrears(), pk=parse_id(request.GET["arrear"]) or 0)
         return self.render_to_response(self.get_context_data(form=self.get_form() if self.arrear else None))
 
     def post(self, request, *args, **kwargs):
@@ -154,7 +155,7 @@ class RepaymentCreateView(WriterRequiredMixin, ServiceFormView):
         return {"arrear": self.arrear.pk} if self.arrear else {}
 
     def get_context_data(self, **kwargs):
-        query = self.request.GET.get("q", "").strip()
+        query = self.request.GET.get("q", "").replace("\x00", "").strip()  # PostgreSQL text holds no NUL
         results = []
         if query and self.arrear is None:
             results = list(selectors.debtors_matching(

@@ -10,6 +10,7 @@ module ends; each test runs in a savepoint of it, so what one row's POST changes
 resolved, an upload discarded) is undone before the next row.
 """
 
+import re
 from datetime import date
 from decimal import Decimal
 from io import BytesIO
@@ -136,6 +137,10 @@ def _build_world():
     village_a = VillageFactory(work_area=WorkAreaFactory(zone=zone, code="1", name="第一工作区"), code="LS-001", name="东岭村")
     village_b = VillageFactory(work_area=WorkAreaFactory(zone=zone, code="2", name="第二工作区"), code="LS-002", name="西河村")
     other_township = TownshipFactory(code="HD", name="河东街道")
+    # The other township's places and campaign, which no picker of 兰山街道's users may list.
+    other_area = WorkAreaFactory(zone=ZoneFactory(township=other_township, code="HD-Z", name="河东片区"), code="HD-1", name="河东工作区")
+    VillageFactory(work_area=other_area, code="HD-001", name="河东村")
+    CampaignFactory(township=other_township, name="河东清收行动")
     users = {
         "anonymous": None,
         "staff": staff_of(township, username="staff", display_name="经管员小王"),
@@ -232,6 +237,24 @@ def test_it_never_lists_another_villages_debtors_to_a_cadre(client, world, ledge
     page = client.get(reverse("recovery:debtor_list")).content.decode()
     assert "西河欠款人" in page
     assert ledger["debtor"].name not in page
+
+
+OPTION_RE = re.compile(r"<option[^>]*>(.*?)</option>", re.DOTALL)
+
+
+@pytest.mark.parametrize("name", sorted(name for name, (_kwargs, _statuses, method) in TABLE.items() if method == "get"))
+def test_it_lists_only_the_users_township_in_every_picker(client, ledger, users, name):
+    """Every form and filter of every page, as each user of 兰山街道: no option names the
+    other township's zones, work areas, villages or campaigns."""
+    kwargs_of, _statuses, _method = TABLE[name]
+    url = reverse(name, kwargs=kwargs_of(ledger) if kwargs_of else None)
+    for role in ("staff", "leader", "cadre_own"):
+        client.force_login(users[role])
+        response = client.get(url)
+        if response.status_code != 200 or not response["Content-Type"].startswith("text/html"):
+            continue
+        options = OPTION_RE.findall(response.content.decode())
+        assert [option for option in options if "河东" in option] == [], role
 
 
 def test_it_keeps_the_admin_for_administrators(client, users):

@@ -1,13 +1,13 @@
 from django.db.models import Q
 
-from core.filtersets import BaseFilterSet, PlaceChoiceFilter
+from core.filtersets import BaseFilterSet, PlaceChoiceFilter, visible
 
 from .models import Village, WorkArea, Zone
 
 
 class VillageFilterSet(BaseFilterSet):
-    zone = PlaceChoiceFilter(label="片区", field_name="work_area__zone", queryset=Zone.objects.all())
-    work_area = PlaceChoiceFilter(label="工作区", queryset=WorkArea.objects.all())
+    zone = PlaceChoiceFilter(label="片区", field_name="work_area__zone", queryset=visible(Zone))
+    work_area = PlaceChoiceFilter(label="工作区", queryset=visible(WorkArea))
 
     class Meta:
         model = Village

@@ -207,7 +207,7 @@ def test_it_refuses_a_missing_or_impossible_date_on_the_field(village_a, staff_u
         ("area_mu", "-0.01", "面积必须不小于 0。"),
         ("area_mu", "3.555", "面积最多保留 2 位小数。"),
         ("area_mu", "三亩", "面积不是有效数字。"),
-        ("area_mu", "NaN", "面积必须不小于 0。"),
+        ("area_mu", "NaN", "面积不是有效数字。"),
         ("annual_fee", "-100", "年承包费必须不小于 0。"),
         ("annual_fee", "100.001", "年承包费最多保留 2 位小数。"),
         ("annual_fee", None, "年承包费不是有效数字。"),

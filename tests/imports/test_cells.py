@@ -199,7 +199,7 @@ def test_it_refuses_an_amount_it_cannot_read(value, kwargs, message):
 def test_it_makes_cell_errors_value_errors_with_the_chinese_message():
     with pytest.raises(ValueError) as info:
         parse_amount("12,3a元")
-    assert str(info.value) == "无法识别的金额：“12,3a元”。可以写成 1234.50、1,234.50、1234.50元、12.3万元。"
+    assert str(info.value) == "无法识别的金额：“12,3a元”。含有不是数字的字符“a”。可以写成 1234.50、1,234.50、1234.50元、12.3万元。"
     assert info.value.message == str(info.value)
 
 
@@ -642,7 +642,7 @@ def wrong_ledger():
     sheet.append(["西村欠款台账"])
     sheet.merge_cells("A1:E1")
     sheet.append(["（单位：元）"])
-    sheet.append(["户名", "证件号", "欠款额", "发生日期", "方式"])
+    sheet.append(["户名", "身份证号码", "欠款额", "发生日期", "方式"])
     sheet.append(["张三", int(NATIONAL_ID), 1234.5, MAY_13, "现金"])  # typed as a number
     sheet.append(["李四", NATIONAL_ID, "12,3a元", MAY_13, "现金"])
     sheet.append(["王五", NATIONAL_ID, 1234.567, MAY_13, "现金"])
@@ -750,8 +750,8 @@ def test_it_reads_an_area_in_mu(value, expected):
         (1.234, "面积最多两位小数：“1.234”。"),
         ("300平方米", "面积须以亩为单位，这里是平方米（“300平方米”）：请换算成亩（1 亩约 666.67 平方米）后填写。"),
         ("300㎡", "面积须以亩为单位，这里是平方米（“300㎡”）：请换算成亩（1 亩约 666.67 平方米）后填写。"),
-        ("约3亩", "无法识别的面积：“约3亩”。可以写成 12.5、12.5亩。"),
-        ("3亩2分", "无法识别的面积：“3亩2分”。可以写成 12.5、12.5亩。"),
+        ("约3亩", "无法识别的面积：“约3亩”。含有不是数字的字符“约”。可以写成 12.5、12.5亩。"),
+        ("3亩2分", "无法识别的面积：“3亩2分”。含有不是数字的字符“亩”。可以写成 12.5、12.5亩。"),
         (True, "无法识别的面积：“True”。可以写成 12.5、12.5亩。"),
         (date(2019, 5, 13), "无法识别的面积：“2019-05-13”。可以写成 12.5、12.5亩。"),
         (float("nan"), "无法识别的面积：“nan”。"),

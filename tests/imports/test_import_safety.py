@@ -41,11 +41,11 @@ HEADERS = ["姓名", "类别", "发生日期", "欠款金额"]
 
 # ---- building files --------------------------------------------------------------------------
 
-def ledger_bytes(*rows, title="东岭村"):
+def ledger_bytes(*rows, title="东岭村", headers=HEADERS):
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = title
-    sheet.append(HEADERS)
+    sheet.append(headers)
     for values in rows:
         sheet.append(values)
     stream = BytesIO()

@@ -116,3 +116,27 @@ def test_it_reverses_a_repayment_once_however_many_try(shared_arrear, staff_user
     assert Reversal.objects.count() == 1
     shared_arrear.refresh_from_db()
     assert shared_arrear.outstanding == Decimal("1000.00")
+
+
+def test_it_never_dates_a_debt_after_a_repayment_posted_at_the_same_moment(debtor, campaign, staff_user):
+    """Half the clerks move the debt's 发生日期 to 2022-01-01 while the others post a
+    repayment received on 2020-01-01: whichever locks the arrear first wins, and no debt
+    ends up dated after one of its repayments."""
+    from datetime import date
+
+    from recovery.services import arrear_update
+
+    arrears = [ArrearFactory(debtor=debtor, campaign=campaign, principal=Decimal("1000.00"), incurred_on=date(2019, 1, 1)) for _ in range(5)]
+
+    def work(i):
+        arrear = Arrear.objects.get(pk=arrears[i // 2].pk)
+        if i % 2:
+            return arrear_update(arrear=arrear, updated_by=staff_user, category=arrear.category, description="", incurred_on=date(2022, 1, 1))
+        return repayment_create(arrear=arrear, amount="10.00", kind=RepaymentKind.CASH, received_on=date(2020, 1, 1), recorded_by=staff_user)
+
+    results = run_at_once(2 * len(arrears), work)
+    for arrear in Arrear.objects.filter(pk__in=[a.pk for a in arrears]):
+        received = list(Repayment.objects.filter(arrear=arrear).values_list("received_on", flat=True))
+        assert all(day >= arrear.incurred_on for day in received)
+        assert len(received) == 1 or arrear.incurred_on == date(2022, 1, 1)
+    assert sum(isinstance(result, ValidationError) for result in results) == len(arrears)  # one of each pair refused
