@@ -2,7 +2,7 @@
 """Page benchmark on PostgreSQL through gunicorn (issue 11, "Performance").
 
     DATABASE_URL=postgres://root@127.0.0.1:5432/qs_bench .venv/bin/python bench/pages.py \
-        [--reuse] [--seconds 20] [--connections 6] [--runs 3] [--workers 3] [--only ranking,report,repayment]
+        [--reuse] [--seconds 20] [--connections 6] [--runs 3] [--workers N] [--only ranking,report,repayment]
 
 1. builds (or, with ``--reuse``, keeps) the county data set of bench/report.py (960 villages,
    200,000 arrears, 1,000,000 repayments), publishes the BENCH township's reports for the
@@ -11,7 +11,8 @@
    1,000,000.00) where bench-poster posts the repayments, so the data set's counts stay
    as --reuse expects them.
 2. records each page's SQL (the statements it runs, less the session and the user's role)
-   and starts gunicorn on 127.0.0.1 as the compose stack does (3 sync workers), with
+   and starts gunicorn on 127.0.0.1 as scripts/start and the compose stack do (config/gunicorn.py:
+   threaded workers; ``--workers`` overrides their number), with
    bench/settings_pages.py, whose floor URLs run that SQL in a bare view (bench/urls_pages.py).
 3. for each page: one request at a time (a warm-up, then the median of ``--runs``, page and
    floor interleaved), then ``--connections`` concurrent clients for ``--seconds``, in 2-second
@@ -22,7 +23,7 @@
    whatever the targets say (a benchmark, not a test).
 
 The clients are Python threads with http.client (keep-alive where the server keeps the
-connection; gunicorn's sync workers close it after each response), signed in with a
+connection, as gunicorn's threaded workers do), signed in with a
 session cookie made by Django's test client.
 """
 
@@ -247,8 +248,8 @@ def start_server(port, workers, floors_path):
                ALLOWED_HOSTS=HOST, LOG_LEVEL="WARNING")
     env.setdefault("SECRET_KEY", "bench-only-not-secret")
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"{HOST}:{port}",
-         "--workers", str(workers), "--timeout", "120", "--log-level", "warning"],
+        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "--bind", f"{HOST}:{port}",
+         *(["--workers", str(workers)] if workers else []), "--access-logfile", "/dev/null", "--log-level", "warning"],
         cwd=BASE_DIR, env=env,
     )
     deadline = time.monotonic() + 60
@@ -280,7 +281,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=20, help="load per page (page and floor slices together)")
     parser.add_argument("--connections", type=int, default=6)
     parser.add_argument("--runs", type=int, default=3, help="single requests per page after a warm-up (median shown)")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers (the compose stack runs 3)")
+    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: config/gunicorn.py's)")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--only", default="", help="comma-separated page names (default: all)")
     args = parser.parse_args()
@@ -368,8 +369,9 @@ def main():
     for line in table_lines(header, rows):
         log(line)
     misses = [r[0] for r in rows if r[-1].startswith("MISS")]
+    server_line = "gunicorn config/gunicorn.py" + (f" with {args.workers} workers" if args.workers else "")
     log(f"\n{args.connections} connections, {args.seconds:g} s per page (page and floor in {SLICE_S:g} s slices), "
-        f"gunicorn {args.workers} sync workers; {'MISS: ' + ', '.join(misses) if misses else 'all targets met'}")
+        f"{server_line}; {'MISS: ' + ', '.join(misses) if misses else 'all targets met'}")
     return 0
 
 
