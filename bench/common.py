@@ -58,6 +58,14 @@ def django_setup(*, database_url=None, var_dir=None):
     django.setup()
 
 
+def static_collect():
+    """collectstatic, as scripts/start does: with DEBUG off the pages link the hashed static
+    files of var/staticfiles' manifest."""
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
 def migrate():
     from django.core.management import call_command
 

@@ -22,7 +22,7 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import BASE_DIR, django_setup  # noqa: E402
+from bench.common import BASE_DIR, django_setup, static_collect  # noqa: E402
 
 BIG_CODE, SMALL_CODE = "BENCH", "BENCH-S"
 
@@ -50,6 +50,7 @@ def main():
     args = parser.parse_args()
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
     django_setup(var_dir=BASE_DIR / "var" / "bench")
+    static_collect()
 
     from django.db import connection, transaction
     from django.test import Client

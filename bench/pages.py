@@ -44,7 +44,7 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import report as county  # noqa: E402  (the data set's builder)
-from bench.common import BASE_DIR, argument_parser, log, migrate, table_lines  # noqa: E402
+from bench.common import BASE_DIR, argument_parser, log, migrate, static_collect, table_lines  # noqa: E402
 
 TARGET_SINGLE_S = 0.300
 TARGET_RATIO = 0.5
@@ -293,6 +293,7 @@ def main():
 
     log(f"database: {connection.settings_dict['NAME']}; {os.cpu_count()} CPUs")
     migrate()
+    static_collect()
     county.ensure_data(args)
     campaign = county.campaign_of(county.BIG_CODE)
     report = publish(campaign)
