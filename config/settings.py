@@ -96,7 +96,9 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "axes",
+    "simple_history",
     "core",
+    "audit",
     "imports",
     "villages",
     "recovery",
@@ -118,6 +120,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "core.middleware.PasswordChangeRequiredMiddleware",
+    # The request's user for the change history (audit/history.py).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
@@ -184,6 +188,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # 15 minutes from the fifth failure, not from the last try
 AXES_LOCKOUT_TEMPLATE = "core/login_locked.html"
 AXES_HTTP_RESPONSE_CODE = 429
+# The audit trail's logins (axes' AccessLog: each login and logout, never disabled) and failed
+# logins (AccessFailureLog, kept even after a successful login resets the lockout count).
+AXES_DISABLE_ACCESS_LOG = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False  # no banner on every manage.py command; lockouts are still logged
 # Behind reverse proxies (nginx, the township's gateway): how many append to
 # X-Forwarded-For, so the lockout counts the client's address (core/addresses.py), not the

@@ -10,4 +10,5 @@ urlpatterns = [
     path("contracts/", include("contracts.urls")),
     path("imports/", include("imports.urls")),
     path("onboarding/", include("onboarding.urls")),
+    path("audit/", include("audit.urls")),
 ]

@@ -4,6 +4,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.history import AuditedRecords
 from core.money import MoneyField
 from recovery.choices import DebtorKind
 from villages.models import VillageRowQuerySet
@@ -53,6 +54,7 @@ class Contract(models.Model):
     )
 
     objects = VillageRowQuerySet.as_manager()
+    history = AuditedRecords()
 
     class Meta:
         ordering = ["village__order", "village__code", "number"]

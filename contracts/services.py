@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from core.money import ZERO, fmt_yuan, plain_decimal, to_money
 from recovery.choices import ArrearCategory
@@ -314,7 +315,8 @@ def _fee_to_arrear(contract, year, due, campaign):
                     village=contract.village, created_by=None, by_system=True,
                     name=locked.counterparty_name, kind=locked.counterparty_kind,
                 )
-                Contract.objects.filter(pk=locked.pk).update(debtor=debtor)
+                locked.debtor = debtor
+                locked.save(update_fields=["debtor"])  # a save, so the change history records it
                 contract.debtor = debtor
             arrear = arrear_create(
                 debtor=debtor, campaign=campaign, category=ArrearCategory.CONTRACT_FEE, principal=unpaid,
@@ -380,7 +382,7 @@ def ledger_contracts_create(
     created = []
     with transaction.atomic():
         for start in range(0, len(contracts), IMPORT_CHUNK):
-            chunk = Contract.objects.bulk_create(contracts[start:start + IMPORT_CHUNK])
+            chunk = bulk_create_with_history(contracts[start:start + IMPORT_CHUNK], Contract, default_user=created_by)
             ContractStatusChange.objects.bulk_create([
                 ContractStatusChange(
                     contract=contract, to_status=contract.status, changed_by=created_by, changed_at=now,

@@ -7,6 +7,8 @@ from django.utils.html import format_html
 from django.views import View
 from django.views.generic import TemplateView
 
+from audit.downloads import download_log
+from audit.models import DownloadKind
 from core.exports import sheets_to_workbook, workbook_response
 from core.money import fmt_yuan
 from core.roles import can_write
@@ -177,6 +179,7 @@ class AttachmentView(LoginRequiredMixin, View):
             handle = attachment.file.open("rb")
         except FileNotFoundError:
             raise Http404("附件文件不存在。")
+        download_log(request, kind=DownloadKind.ATTACHMENT, filename=attachment.original_name, obj=attachment)
         return FileResponse(handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type)
 
 
@@ -202,6 +205,7 @@ class FiguresView(LoginRequiredMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         figures = selectors.cleanup_figures(villages=Village.objects.visible_to(request.user))
         if request.GET.get("_export") == "xlsx":
+            download_log(request, kind=DownloadKind.FIGURES, filename="合同清理进度.xlsx")
             return workbook_response(sheets_to_workbook(selectors.cleanup_figure_sheets(figures)), "合同清理进度.xlsx")
         context = self.get_context_data(
             figures=figures, total=figures["total"], levels=selectors.cleanup_levels(figures)[1:],

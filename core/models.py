@@ -1,6 +1,8 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from audit.history import AuditedRecords
+
 
 class User(AbstractUser):
     """A login. Which role it has comes from its auth group (see ``core.roles``);
@@ -19,6 +21,9 @@ class User(AbstractUser):
         "首次登录须修改密码", default=False,
         help_text="由他人设定的密码（管理员新建或重置、演示数据、批量创建的村干部账号）：登录后须先修改密码才能使用系统。",
     )
+
+    # Never the password hash; a login's last_login alone writes no history row.
+    history = AuditedRecords(excluded_fields=["password", "last_login"])
 
     class Meta:
         verbose_name = "用户"

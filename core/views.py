@@ -12,6 +12,8 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
+from audit.downloads import download_log
+from audit.models import DownloadKind
 from villages.models import Village
 
 from .exports import XlsxTableExport
@@ -95,6 +97,11 @@ class ObjectListView(ScopedMixin, ExportMixin, SingleTableMixin, FilterView):
 
     def get_export_filename(self, export_format):
         return f"{self.title}.{export_format}"
+
+    def create_export(self, export_format):
+        response = super().create_export(export_format)
+        download_log(self.request, kind=DownloadKind.LIST_EXPORT, filename=self.get_export_filename(export_format))
+        return response
 
     def get_dataset_kwargs(self):
         return {"title": self.title}

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.views import View
 from openpyxl.utils import get_column_letter
 
+from audit.downloads import download_log
+from audit.models import DownloadKind
 from core.exports import XLSX_CONTENT_TYPE, workbook_response
 from core.roles import Role, can_write, user_role
 from core.views import ObjectListView, ServiceFormView, WriterRequiredMixin
@@ -138,11 +140,15 @@ class ImportBatchActionView(WriterRequiredMixin, ImportAccessMixin, View):
 
 
 class ImportFileView(ImportAccessMixin, View):
-    """The uploaded file as it was, or the copy with the bad cells marked."""
+    """The uploaded file as it was, or the copy with the bad cells marked: raw ledgers with
+    full ID numbers and phones, so staff and administrators only (leaders: 403); each
+    download is logged (audit)."""
 
     annotated = False
 
     def get(self, request, pk):
+        if not can_write(request.user):
+            raise PermissionDenied("台账原件含完整身份证号和电话，只有经管中心录入员和管理员可以下载。")
         batch = self.get_batch()
         field = batch.error_file if self.annotated else batch.file
         if not field:
@@ -153,4 +159,5 @@ class ImportFileView(ImportAccessMixin, View):
             raise Http404("文件不存在。")
         stem = batch.original_name.removesuffix(".xlsx").removesuffix(".XLSX")
         name = f"{stem}-错误标注.xlsx" if self.annotated else batch.original_name
+        download_log(request, kind=DownloadKind.IMPORT_ERRORS if self.annotated else DownloadKind.IMPORT_FILE, filename=name, obj=batch)
         return FileResponse(handle, as_attachment=True, filename=name, content_type=XLSX_CONTENT_TYPE)

@@ -16,6 +16,7 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from simple_history.utils import bulk_create_with_history
 
 from core.models import User
 from core.roles import GROUP_NAMES, Role, require_writer
@@ -135,7 +136,7 @@ def cadre_accounts_create(*, villages: Iterable[Village], created_by: User) -> C
             user.set_password(password)
             users.append(user)
             result.created.append(CadreAccount(village, username, password))
-        User.objects.bulk_create(users)
+        bulk_create_with_history(users, User, default_user=created_by)
         created = User.objects.filter(username__in=[user.username for user in users])
         group.user_set.add(*created)
     return result

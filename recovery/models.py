@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.history import AuditedRecords
 from core.money import MoneyField, RatioField
 from villages.models import TownshipRowQuerySet, VillageRowQuerySet
 
@@ -32,6 +33,7 @@ class Campaign(models.Model):
     is_active = models.BooleanField("进行中", default=True)
 
     objects = TownshipRowQuerySet.as_manager()
+    history = AuditedRecords()
 
     class Meta:
         ordering = ["-start_date", "pk"]
@@ -80,6 +82,7 @@ class Debtor(models.Model):
     )
 
     objects = VillageRowQuerySet.as_manager()
+    history = AuditedRecords(excluded_fields=["name_initials"])
 
     class Meta:
         ordering = ["village__order", "village__code", "name", "pk"]
@@ -171,6 +174,9 @@ class Arrear(models.Model):
     )
 
     objects = VillageRowQuerySet.as_manager()
+    # ``outstanding`` follows the entries (repayments, reversals, write-offs), each of them
+    # its own immutable record of who and when; the history keeps what people edit.
+    history = AuditedRecords(excluded_fields=["outstanding"])
 
     class Meta:
         ordering = ["incurred_on", "pk"]

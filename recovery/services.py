@@ -21,6 +21,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Min, Subquery
 from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
 from core.money import MAX_AMOUNT, fmt_yuan, plain_decimal
 from core.pinyin import name_initials
@@ -230,13 +231,15 @@ def arrear_update(*, arrear: Arrear, updated_by: User, category: str, descriptio
     checked.category, checked.description, checked.incurred_on = category, description, incurred_on
     checked.full_clean(exclude=["created_by"])  # on a copy: a refused change leaves ``arrear`` as it was
     with transaction.atomic():
-        _lock_arrear(arrear.pk)
+        locked = _lock_arrear(arrear.pk)
         earliest = _earliest_entry_day(arrear.pk)
         if earliest is not None and incurred_on > earliest:
             raise ValidationError({
                 "incurred_on": f"发生日期不能晚于这笔欠款最早的清收或核销日期 {earliest:%Y-%m-%d}。",
             })
-        Arrear.objects.filter(pk=arrear.pk).update(category=category, description=description, incurred_on=incurred_on)
+        locked.category, locked.description, locked.incurred_on = category, description, incurred_on
+        locked._history_user = updated_by
+        locked.save(update_fields=["category", "description", "incurred_on"])  # a save: the change history records it
     arrear.category, arrear.description, arrear.incurred_on = category, description, incurred_on
     return arrear
 
@@ -457,7 +460,7 @@ def ledger_debtor_numbers_fill(*, numbers: dict[int, tuple[str, str]], updated_b
         setattr(debtor, field, number)
         _normalise_debtor(debtor)
         _validate_debtor(debtor, check_database=False)
-    Debtor.objects.bulk_update(debtors, ["national_id", "credit_code"], batch_size=IMPORT_CHUNK)
+    bulk_update_with_history(debtors, Debtor, ["national_id", "credit_code"], batch_size=IMPORT_CHUNK, default_user=updated_by)
     return debtors
 
 

@@ -7,6 +7,8 @@ from django.views.decorators.gzip import gzip_page
 from django.views.generic import TemplateView
 from django.views.generic.detail import SingleObjectMixin
 
+from audit.downloads import download_log
+from audit.models import DownloadKind
 from core.roles import Role, user_role
 from core.views import ObjectListView, ScopedDetailView, ScopedMixin, ServiceFormView
 
@@ -86,7 +88,9 @@ class _ReportFileView(ScopedMixin, SingleObjectMixin, View):
 
     def get(self, request, pk):
         report = self.get_object()
-        return FileResponse(getattr(report, self.field).open("rb"), as_attachment=True, filename=report.filename(self.extension))
+        handle = getattr(report, self.field).open("rb")
+        download_log(request, kind=DownloadKind.REPORT, filename=report.filename(self.extension), obj=report)
+        return FileResponse(handle, as_attachment=True, filename=report.filename(self.extension))
 
 
 class ReportPdfView(_ReportFileView):

@@ -57,6 +57,7 @@ WRITE_OWN_REDIRECT = (302, 302, 404, 403, 403, 403, 302)  # a POST that redirect
 IMPORTS = (302, 200, 200, 200, 403, 403, 200)
 IMPORT_OWN = (302, 200, 404, 200, 403, 403, 200)
 IMPORT_WRITE_OWN_REDIRECT = (302, 302, 404, 403, 403, 403, 302)
+RAW_LEDGER = (302, 200, 404, 403, 403, 403, 200)
 
 # url name -> (kwargs builder taking the ledger objects, expected statuses, method)
 TABLE = {
@@ -100,14 +101,19 @@ TABLE = {
     "imports:batch_add": (None, WRITE_ANY, "get"),
     "imports:template": (lambda o: {"kind": "arrears"}, IMPORTS, "get"),
     "imports:batch": (lambda o: {"pk": o["import_batch"].pk}, IMPORT_OWN, "get"),
-    "imports:batch_file": (lambda o: {"pk": o["import_batch"].pk}, IMPORT_OWN, "get"),
-    "imports:batch_errors": (lambda o: {"pk": o["import_batch"].pk}, IMPORT_OWN, "get"),
+    # Raw ledgers (full ID numbers and phones): staff and administrators only, leaders 403.
+    "imports:batch_file": (lambda o: {"pk": o["import_batch"].pk}, RAW_LEDGER, "get"),
+    "imports:batch_errors": (lambda o: {"pk": o["import_batch"].pk}, RAW_LEDGER, "get"),
     "imports:batch_confirm": (lambda o: {"pk": o["import_batch"].pk}, IMPORT_WRITE_OWN_REDIRECT, "post"),
     "imports:batch_discard": (lambda o: {"pk": o["import_batch"].pk}, IMPORT_WRITE_OWN_REDIRECT, "post"),
     # Open only on an empty installation (tests/onboarding/test_views.py); here users exist.
     "onboarding:first_run": (None, (302,) * 7, "get"),
     "onboarding:start": (None, WRITE_ANY, "get"),
     "onboarding:cadre_accounts": (None, WRITE_ANY, "get"),
+    "audit:change_list": (None, ADMIN_ONLY, "get"),
+    "audit:login_list": (None, ADMIN_ONLY, "get"),
+    "audit:login_failure_list": (None, ADMIN_ONLY, "get"),
+    "audit:download_list": (None, ADMIN_ONLY, "get"),
 }
 
 

@@ -22,6 +22,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from audit.history import AuditedRecords
 from core.roles import Role, user_role
 
 from .choices import VILLAGE_ROLES, WORKAREA_ROLES, ZONE_ROLES, AssignmentRole
@@ -111,6 +112,7 @@ class Township(models.Model):
     order = models.PositiveIntegerField("排序", default=0)
 
     objects = TownshipQuerySet.as_manager()
+    history = AuditedRecords()
 
     class Meta:
         ordering = ["order", "code"]

@@ -1,0 +1,24 @@
+"""The one change history of the product: django-simple-history's ``HistoricalRecords``.
+
+Each audited model (debtor, arrear, contract, campaign, township, user) declares
+``history = AuditedRecords(...)``: every ``save()`` and ``delete()`` writes a row of its
+historical table with all tracked fields, when and by whom (``HistoryRequestMiddleware``
+takes the request's user; a service run outside a request sets ``instance._history_user``).
+The audit pages (audit/selectors.py) compare each row with the one before it.
+
+A save that touches only excluded fields (the login's ``last_login``) writes nothing.
+Writes that bypass ``save()`` write no history: ``QuerySet.update()`` is not used for
+tracked fields, bulk updates go through ``bulk_update_with_history``; rows created by a
+ledger import (``imports.bulk.bulk_insert``, 100,000 at a time) are traced by their
+``import_batch`` (who uploaded and confirmed which file, when) instead of a history row each.
+"""
+
+from simple_history.models import HistoricalRecords
+
+
+class AuditedRecords(HistoricalRecords):
+    def post_save(self, instance, created, using=None, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if not created and update_fields and set(update_fields) <= set(self.excluded_fields):
+            return
+        super().post_save(instance, created, using=using, **kwargs)
