@@ -2,10 +2,11 @@ import django_filters
 from django.db.models import Q
 
 from core.filtersets import BaseFilterSet
+from core.forms import DateInput
 from core.models import User
 
 from .models import DownloadKind
-from .selectors import AUDITED, audited_choices
+from .selectors import AUDITED, HISTORY_TYPES, audited_choices
 
 
 def _users(request):
@@ -17,8 +18,8 @@ class AuditFilterSet(BaseFilterSet):
 
     date_field = ""
     search_fields = ()
-    since = django_filters.DateFilter(label="起始日期", method="filter_since")
-    until = django_filters.DateFilter(label="截止日期", method="filter_until")
+    since = django_filters.DateFilter(label="起始日期", method="filter_since", widget=DateInput())
+    until = django_filters.DateFilter(label="截止日期", method="filter_until", widget=DateInput())
 
     def filter_since(self, queryset, name, value):
         return queryset.filter(**{f"{self.date_field}__date__gte": value})
@@ -39,8 +40,8 @@ class ChangeFilterSet(AuditFilterSet):
 
     date_field = "history_date"
     model = django_filters.ChoiceFilter(label="对象类型", choices=audited_choices, method="filter_model", empty_label=None)
-    history_user = django_filters.ModelChoiceFilter(label="操作人", queryset=_users)
-    history_type = django_filters.ChoiceFilter(label="操作", choices=[("+", "新建"), ("~", "修改"), ("-", "删除")])
+    history_user = django_filters.ModelChoiceFilter(label="操作人", queryset=_users, empty_label="全部")
+    history_type = django_filters.ChoiceFilter(label="操作", choices=list(HISTORY_TYPES.items()), empty_label="全部")
 
     def __init__(self, *args, audited_key, **kwargs):
         super().__init__(*args, **kwargs)
@@ -58,5 +59,5 @@ class LoginFilterSet(AuditFilterSet):
 class DownloadFilterSet(AuditFilterSet):
     date_field = "at"
     search_fields = ("username", "filename", "path", "ip_address")
-    kind = django_filters.ChoiceFilter(label="文件类型", choices=DownloadKind.choices)
-    user = django_filters.ModelChoiceFilter(label="用户", queryset=_users)
+    kind = django_filters.ChoiceFilter(label="文件类型", choices=DownloadKind.choices, empty_label="全部")
+    user = django_filters.ModelChoiceFilter(label="用户", queryset=_users, empty_label="全部")

@@ -52,11 +52,11 @@ class ChangeTable(BaseTable):
     def value_object(self, record):
         return self._object(record)
 
-    def render_history_type(self, value):
-        return HISTORY_TYPES.get(value, value)
+    def render_history_type(self, record):
+        return HISTORY_TYPES.get(record.history_type, record.history_type)
 
-    def value_history_type(self, value):
-        return HISTORY_TYPES.get(value, value)
+    def value_history_type(self, record):
+        return HISTORY_TYPES.get(record.history_type, record.history_type)
 
     def render_changes(self, record):
         changes = self.diffs().get(record.history_id, [])

@@ -2,6 +2,7 @@
 on the audit page with before, after and who; an arrear's edit is recorded; passwords and
 logins' last_login are not; a ledger's numbers filled in bulk are recorded too."""
 
+
 import pytest
 from django.urls import reverse
 

@@ -5,12 +5,15 @@ all: tests/test_access.py.)"""
 import pytest
 from axes.models import AccessFailureLog, AccessLog
 from django.contrib import admin
+from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit.downloads import download_log
 from audit.models import DownloadKind, DownloadLog
-from tests.factories import superuser
+from recovery.services import debtor_update
+from tests.factories import DebtorFactory, superuser
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "test-pass-123"  # tests.factories.UserFactory
@@ -47,3 +50,27 @@ def test_the_admin_refuses_a_deletion_post(client, staff_user):
     client.force_login(superuser(username="auditor"))
     response = client.post(reverse("admin:audit_downloadlog_delete", args=[log.pk]), {"post": "yes"})
     assert response.status_code == 403 and DownloadLog.objects.filter(pk=log.pk).exists()
+
+
+def _queries(client, url, data):
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url, data).status_code == 200
+    return len(captured)
+
+
+def test_the_changes_and_downloads_pages_cost_the_same_queries_with_more_rows(client, staff_user, village_a):
+    request = RequestFactory().get("/")
+    request.user = staff_user
+
+    def grow(count):
+        for index in range(count):
+            debtor = DebtorFactory(village=village_a, name=f"欠款人{index}")
+            debtor_update(debtor=debtor, updated_by=staff_user, name=f"{debtor.name}改", kind=debtor.kind)
+            download_log(request, kind=DownloadKind.LIST_EXPORT, filename=f"导出{index}.xlsx")
+
+    client.force_login(superuser(username="auditor"))
+    pages = [(reverse("audit:change_list"), {"model": "debtor"}), (reverse("audit:download_list"), {})]
+    grow(2)
+    small = [_queries(client, url, data) for url, data in pages]
+    grow(12)
+    assert [_queries(client, url, data) for url, data in pages] == small
