@@ -5,7 +5,7 @@ from django.utils.html import format_html, format_html_join
 from core.tables import BaseTable
 
 from .models import DownloadLog
-from .selectors import HISTORY_TYPES, change_diffs
+from .selectors import HISTORY_TYPES, change_diffs, previous_records
 
 DATETIME = "Y-m-d H:i:s"
 
@@ -36,8 +36,7 @@ class ChangeTable(BaseTable):
         if self._diffs is None:
             rows = self.page.object_list if hasattr(self, "page") else self.rows
             records = [row.record for row in rows]
-            previous = self.audited.model.history.in_bulk([r.prev_history_id for r in records if r.prev_history_id])
-            self._diffs = change_diffs(records, previous)
+            self._diffs = change_diffs(records, previous_records(self.audited, records), self.audited)
         return self._diffs
 
     def render_model(self):

@@ -22,8 +22,9 @@ class User(AbstractUser):
         help_text="由他人设定的密码（管理员新建或重置、演示数据、批量创建的村干部账号）：登录后须先修改密码才能使用系统。",
     )
 
-    # Never the password hash; a login's last_login alone writes no history row.
-    history = AuditedRecords(excluded_fields=["password", "last_login"])
+    # Never the password hash; a login's last_login alone writes no history row. The groups
+    # (the role, core/roles.py) are kept with each row: a change of role is a change too.
+    history = AuditedRecords(excluded_fields=["password", "last_login"], m2m_fields=["groups"])
 
     class Meta:
         verbose_name = "用户"

@@ -4,8 +4,10 @@ logins' last_login are not; a ledger's numbers filled in bulk are recorded too."
 
 
 import pytest
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
+from core.roles import GROUP_NAMES, Role
 from recovery.services import arrear_update, ledger_debtor_numbers_fill
 from tests.factories import ArrearFactory, DebtorFactory, superuser
 
@@ -77,3 +79,12 @@ def test_it_records_numbers_a_ledger_fills_in_bulk(staff_user, village_a):
 
     latest = debtor.history.first()
     assert latest.national_id == NATIONAL_ID and latest.history_user == staff_user and latest.history_type == "~"
+
+
+def test_it_shows_a_change_of_role(client, staff_user):
+    staff_user.groups.add(Group.objects.get_or_create(name=GROUP_NAMES[Role.LEADER])[0])
+    client.force_login(superuser(username="auditor"))
+
+    page = client.get(reverse("audit:change_list"), {"model": "user", "q": "staff"}).content.decode()
+
+    assert "<b>组</b>：<del>经管中心录入员</del> → <ins>经管中心录入员、领导</ins>" in page

@@ -13,7 +13,7 @@ from django.urls import reverse
 from audit.downloads import download_log
 from audit.models import DownloadKind, DownloadLog
 from recovery.services import debtor_update
-from tests.factories import DebtorFactory, superuser
+from tests.factories import DebtorFactory, staff_of, superuser
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "test-pass-123"  # tests.factories.UserFactory
@@ -62,15 +62,17 @@ def test_the_changes_and_downloads_pages_cost_the_same_queries_with_more_rows(cl
     request = RequestFactory().get("/")
     request.user = staff_user
 
-    def grow(count):
-        for index in range(count):
+    def grow(start, count):
+        for index in range(start, start + count):
             debtor = DebtorFactory(village=village_a, name=f"欠款人{index}")
             debtor_update(debtor=debtor, updated_by=staff_user, name=f"{debtor.name}改", kind=debtor.kind)
             download_log(request, kind=DownloadKind.LIST_EXPORT, filename=f"导出{index}.xlsx")
+            staff_of(staff_user.township, username=f"staff{index}")
 
     client.force_login(superuser(username="auditor"))
-    pages = [(reverse("audit:change_list"), {"model": "debtor"}), (reverse("audit:download_list"), {})]
-    grow(2)
+    changes = reverse("audit:change_list")
+    pages = [(changes, {"model": "debtor"}), (changes, {"model": "user"}), (reverse("audit:download_list"), {})]
+    grow(0, 2)
     small = [_queries(client, url, data) for url, data in pages]
-    grow(12)
+    grow(2, 12)
     assert [_queries(client, url, data) for url, data in pages] == small
