@@ -47,6 +47,8 @@ def test_it_logs_who_downloaded_which_ledger_and_lists_it(client, settings, staf
 
 def test_a_leader_gets_403_on_a_raw_ledger_and_nothing_is_logged(client, leader_user, batch):
     client.force_login(leader_user)
+    page = client.get(reverse("imports:batch", args=[batch.pk])).content.decode()
+    assert "东岭村台账.xlsx" in page and reverse("imports:batch_file", args=[batch.pk]) not in page
     assert client.get(reverse("imports:batch_file", args=[batch.pk])).status_code == 403
     assert client.get(reverse("imports:batch_errors", args=[batch.pk])).status_code == 403
     assert not DownloadLog.objects.exists()
