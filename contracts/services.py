@@ -99,6 +99,7 @@ def contract_create(*, village: Village, created_by: User, **fields: Any) -> Con
     contract.number = (contract.number or "").strip()
     contract.counterparty_name = (contract.counterparty_name or "").strip()
     _validate(contract)
+    contract._history_user = created_by  # who, in the change history, in a request or not
     with transaction.atomic():
         contract.save()
         ContractStatusChange.objects.create(contract=contract, to_status=contract.status, note="登记合同", changed_by=created_by)
@@ -112,6 +113,7 @@ def contract_update(*, contract: Contract, updated_by: User, **fields: Any) -> C
         if key in CONTRACT_FIELDS:
             setattr(contract, key, value)
     _validate(contract)
+    contract._history_user = updated_by
     with transaction.atomic():
         contract.save()
     return contract
@@ -164,11 +166,13 @@ def contract_advance(
             _validate(new)
         for key, value in updates.items():
             setattr(locked, key, value)
+        locked._history_user = changed_by
         locked.save(update_fields=list(updates))
         ContractStatusChange.objects.create(
             contract=locked, from_status=from_status, to_status=to_status, note=note, changed_by=changed_by,
         )
         if new is not None:
+            new._history_user = changed_by
             new.save()
             gain = new.annual_fee - locked.annual_fee
             ContractStatusChange.objects.create(

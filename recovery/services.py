@@ -170,6 +170,7 @@ def debtor_create(
         _check_writer(created_by, village)
     debtor = Debtor(village=village, **{k: v for k, v in fields.items() if k in DEBTOR_FIELDS})
     debtor.created_at = created_at or timezone.now()
+    debtor._history_user = created_by  # who, in the change history, in a request or not
     _normalise_debtor(debtor)
     _validate_debtor(debtor)
     with transaction.atomic():
@@ -182,6 +183,7 @@ def debtor_update(*, debtor: Debtor, updated_by: User, **fields: Any) -> Debtor:
     for key, value in fields.items():
         if key in DEBTOR_FIELDS:
             setattr(debtor, key, value)
+    debtor._history_user = updated_by
     _normalise_debtor(debtor)
     _validate_debtor(debtor)
     with transaction.atomic():
@@ -215,6 +217,7 @@ def arrear_create(
         created_at=created_at or timezone.now(), contract=contract, contract_year=contract_year,
     )
     arrear.full_clean(exclude=["created_by"])
+    arrear._history_user = created_by
     with transaction.atomic():
         arrear.save()
     return arrear

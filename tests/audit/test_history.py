@@ -2,13 +2,17 @@
 on the audit page with before, after and who; an arrear's edit is recorded; passwords and
 logins' last_login are not; a ledger's numbers filled in bulk are recorded too."""
 
+from datetime import date
+from io import BytesIO
 
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from core.roles import GROUP_NAMES, Role
-from recovery.services import arrear_update, ledger_debtor_numbers_fill
+from recovery.choices import ArrearCategory
+from recovery.services import arrear_create, arrear_update, ledger_debtor_numbers_fill
 from tests.factories import ArrearFactory, DebtorFactory, superuser
 
 pytestmark = pytest.mark.django_db
@@ -48,10 +52,6 @@ def test_it_filters_by_user_and_exports_the_changes(client, staff_user, village_
     export = client.get(reverse("audit:change_list"), {"model": "debtor", "history_user": staff_user.pk, "_export": "xlsx"})
 
     assert "共 1 条" in by_staff.content.decode()
-    from io import BytesIO
-
-    from openpyxl import load_workbook
-
     rows = list(load_workbook(BytesIO(export.content)).active.values)
     assert rows[0][-1] == "修改内容（原 → 新）" and rows[1][-1] == "姓名/名称：李四 → 李四海"
 
@@ -88,3 +88,9 @@ def test_it_shows_a_change_of_role(client, staff_user):
     page = client.get(reverse("audit:change_list"), {"model": "user", "q": "staff"}).content.decode()
 
     assert "<b>组</b>：<del>经管中心录入员</del> → <ins>经管中心录入员、领导</ins>" in page
+
+
+def test_a_service_names_its_user_outside_a_request(staff_user, campaign, debtor):
+    arrear = arrear_create(debtor=debtor, campaign=campaign, category=ArrearCategory.LOAN, principal="100.00",
+                           incurred_on=date(2024, 5, 1), created_by=staff_user)
+    assert arrear.history.get().history_user == staff_user
