@@ -94,3 +94,9 @@ def test_a_service_names_its_user_outside_a_request(staff_user, campaign, debtor
     arrear = arrear_create(debtor=debtor, campaign=campaign, category=ArrearCategory.LOAN, principal="100.00",
                            incurred_on=date(2024, 5, 1), created_by=staff_user)
     assert arrear.history.get().history_user == staff_user
+
+
+def test_it_records_a_role_given_from_the_groups_side(staff_user):
+    Group.objects.get_or_create(name=GROUP_NAMES[Role.LEADER])[0].user_set.add(staff_user)
+    latest = staff_user.history.first()
+    assert sorted(row.group.name for row in latest.groups.all()) == sorted([GROUP_NAMES[Role.STAFF], GROUP_NAMES[Role.LEADER]])
