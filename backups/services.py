@@ -166,6 +166,10 @@ def _media_files(media_root: Path) -> list[str]:
 def _sqlite_dump(connection, dump: Path) -> dict:
     """The product's SQLite database copied into ``dump`` with SQLite's online backup API
     (consistent while the product writes); the census of the copy."""
+    if connection.in_atomic_block:
+        # The backup API waits for the copy to be consistent, which a transaction held open
+        # by the same connection would never let it be.
+        raise BackupError("不能在数据库事务中备份 SQLite 数据库：请在事务之外运行 manage.py backup。")
     connection.ensure_connection()
     target = sqlite3.connect(dump)
     try:
