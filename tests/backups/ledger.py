@@ -1,6 +1,7 @@
-"""A small ledger with files, for the backup tests: arrears, repayments (one reversed), a
-write-off, a contract with a scanned attachment and a published battle report (its PDF and
-workbook stood in), all through the services."""
+"""A small ledger with files, for the backup tests: debtors, arrears, repayments (one
+reversed), a write-off, a contract with a scanned attachment and a published battle report
+(its PDF and workbook stood in), all written through the services (so that, with tamper
+evidence, every fact is chained and ``verify_ledger`` finds the restored ledger whole)."""
 
 from datetime import date
 from decimal import Decimal
@@ -9,11 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from contracts.choices import AttachmentKind, ContractCategory, ContractForm
 from contracts.services import attachment_add, contract_create
+from recovery.choices import ArrearCategory, DebtorKind
+from recovery.services import arrear_create, debtor_create
 from tests.contracts import tiny_png
 from tests.factories import (
-    ArrearFactory,
     CampaignFactory,
-    DebtorFactory,
     TownshipFactory,
     VillageFactory,
     pay,
@@ -30,8 +31,12 @@ def small_ledger_build() -> dict:
     staff = staff_of(township, username="backup_staff")
     campaign = CampaignFactory(township=township, start_date=date(2025, 1, 1), end_date=date(2025, 12, 31))
     arrears = [
-        ArrearFactory(debtor=DebtorFactory(village=village), campaign=campaign, principal=Decimal(principal))
-        for principal in ("1000.00", "2345.67", "15930.00")
+        arrear_create(
+            debtor=debtor_create(village=village, created_by=staff, kind=DebtorKind.PERSON, name=name, national_id=""),
+            campaign=campaign, category=ArrearCategory.LOAN, principal=Decimal(principal),
+            incurred_on=date(2020, 5, 1), created_by=staff,
+        )
+        for name, principal in (("张三", "1000.00"), ("李四", "2345.67"), ("王五", "15930.00"))
     ]
     pay(arrears[0], "100.10", staff)
     reverse(pay(arrears[1], "45.67", staff), staff)
