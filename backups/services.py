@@ -373,11 +373,17 @@ def _database_restore(connection, dump: Path) -> None:
         raise BackupError(f"找不到 pg_restore 命令，无法恢复 PostgreSQL 数据库：{POSTGRES_CLIENT_HINT}。")
     # --no-owner: the restored tables belong to the role that restores (DATABASE_URL's user),
     # whatever role owned them on the old machine.
-    _run(
-        [pg_restore, "--no-owner", "--exit-on-error", "--no-password",
-         f"--dbname={connection.settings_dict['NAME']}", str(dump)],
-        settings_dict=connection.settings_dict, what="pg_restore",
-    )
+    try:
+        _run(
+            [pg_restore, "--no-owner", "--exit-on-error", "--no-password",
+             f"--dbname={connection.settings_dict['NAME']}", str(dump)],
+            settings_dict=connection.settings_dict, what="pg_restore",
+        )
+    except BackupError as exc:
+        raise BackupError(
+            f"{exc}\n数据库 {connection.settings_dict['NAME']} 可能已写入一部分：请删除它（dropdb），"
+            "重新创建空数据库后再恢复。"
+        ) from exc
 
 
 def _media_restore(source: Path, media_root: Path) -> None:
