@@ -102,7 +102,6 @@ def backup_create(*, backup_dir: Path | None = None, keep: int | None = None) ->
                 "vendor": connection.vendor,
                 "database": DATABASE_MEMBERS[connection.vendor],
                 **census,
-                "media_files": len(media),
             }
             _archive_write(partial, dump, media_root, media, manifest)
             os.replace(partial, path)
@@ -217,8 +216,12 @@ def _archive_write(path: Path, dump: Path, media_root: Path, media: list[str], m
     with tarfile.open(path, "w:gz") as tar:
         hashes[dump.name] = _member_add(tar, dump, dump.name)
         for relative in media:
-            hashes[f"{MEDIA}/{relative}"] = _member_add(tar, media_root / relative, f"{MEDIA}/{relative}")
+            try:
+                hashes[f"{MEDIA}/{relative}"] = _member_add(tar, media_root / relative, f"{MEDIA}/{relative}")
+            except FileNotFoundError:
+                continue  # deleted since it was listed (a discarded import's files): not backed up
         manifest["files"] = hashes
+        manifest["media_files"] = len(hashes) - 1
         data = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True).encode()
         info = tarfile.TarInfo(MANIFEST)
         info.size, info.mtime, info.mode = len(data), int(timezone.now().timestamp()), 0o644
