@@ -107,20 +107,17 @@ def test_it_restores_a_backup_into_a_fresh_database_with_the_same_rows_sums_and_
     assert files_under(settings.MEDIA_ROOT) == expected_files
 
 
-def test_it_refuses_to_restore_into_a_database_that_is_not_empty(media, settings, tmp_path):
+def test_it_refuses_a_database_or_media_folder_that_is_not_empty_and_changes_nothing(media, fresh_database, settings, tmp_path):
     small_ledger_build()
     archive = backup_made()
     before = database_census(connection)
     settings.MEDIA_ROOT = tmp_path / "restored-media"
-    with pytest.raises(CommandError, match="不是空的.*拒绝恢复"):
-        call_command("restore", str(archive))
+    with pytest.raises(CommandError, match="目标数据库 .* 不是空的.*拒绝恢复"):
+        call_command("restore", str(archive))  # into the suite's own database, with the ledger in it
     assert database_census(connection) == before
     assert not settings.MEDIA_ROOT.exists()
 
-
-def test_it_refuses_a_media_folder_that_is_not_empty(media, fresh_database):
-    small_ledger_build()
-    archive = backup_made()
+    settings.MEDIA_ROOT = media  # a fresh database, but the media folder has the ledger's files
     with product_database(fresh_database) as target, pytest.raises(CommandError, match=f"媒体文件夹 {media} 不是空的"):
         call_command("restore", str(archive))
     assert target.introspection.table_names() == []
