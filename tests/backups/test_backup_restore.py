@@ -2,10 +2,11 @@
 
 A small ledger (tests/backups/ledger.py) is backed up; the archive is restored into a fresh
 database (SQLite: another file; PostgreSQL: a database this test creates and drops) and an
-empty media folder, through the ``restore`` command pointed at them; every table's rows, every
+empty media folder, through the ``restore`` command pointed at them (in this process: the
+default connection swapped for the fresh database's, as DATABASE_URL would); every table's rows, every
 money column's sum and every file must be the same. When ``verify_ledger`` exists (tamper
 evidence), it runs against the restored database and must find nothing. A restore into a
-database that is not empty is refused; an archive whose figures or files were changed is
+database or a media folder that is not empty is refused; an archive whose figures or files were changed is
 restored with every difference named and a non-zero exit.
 
 The same tests run on SQLite (pass 1) and PostgreSQL (pass 2): the backup takes whatever
