@@ -12,9 +12,10 @@ ENV PYTHONUNBUFFERED=1 \
     VAR_DIR=/app/var \
     PATH=/app/.venv/bin:$PATH
 
-# CJK fonts and Pango for WeasyPrint's PDF battle reports; tzdata for Asia/Shanghai.
+# CJK fonts and Pango for WeasyPrint's PDF battle reports; tzdata for Asia/Shanghai;
+# postgresql-client (15, as the compose stack's server) for manage.py backup / restore.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 tzdata \
+ && apt-get install -y --no-install-recommends fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 tzdata postgresql-client \
  && rm -rf /var/lib/apt/lists/*
 
 RUN pip install --no-cache-dir uv

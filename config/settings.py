@@ -21,6 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.secret_key import secret_key_read
@@ -105,6 +106,7 @@ INSTALLED_APPS = [
     "reports",
     "contracts",
     "onboarding",
+    "backups",
     "demo",
 ]
 
@@ -288,7 +290,13 @@ CELERY_BEAT_SCHEDULE = {
     # Imports and report rebuilds whose worker died are queued again or marked interrupted.
     "sweep-stuck-imports": {"task": "imports.sweep", "schedule": 300.0},
     "sweep-stuck-rebuilds": {"task": "reports.sweep_rebuilds", "schedule": 300.0},
+    # The database and media files into BACKUP_DIR, nightly at 03:00 Asia/Shanghai (manage.py backup).
+    "backup-nightly": {"task": "backups.nightly", "schedule": crontab(hour=3, minute=0)},
 }
+# Backups (manage.py backup / restore, backups/services.py): where the archives go, and how
+# many of the newest are kept there.
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR") or VAR_DIR / "backups")
+BACKUP_KEEP = env_int("BACKUP_KEEP", 14, ("保留的备份个数，例如 14", "a number of backups, e.g. 14"))
 CONTRACT_ATTACHMENT_MAX_BYTES = env_int("CONTRACT_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 # Ledger imports: the largest file accepted, and the most it may expand to when unzipped.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
