@@ -21,6 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.secret_key import secret_key_read
@@ -103,6 +104,7 @@ INSTALLED_APPS = [
     "reports",
     "contracts",
     "onboarding",
+    "integrity",
     "demo",
 ]
 
@@ -280,6 +282,8 @@ CELERY_BEAT_SCHEDULE = {
     # Imports and report rebuilds whose worker died are queued again or marked interrupted.
     "sweep-stuck-imports": {"task": "imports.sweep", "schedule": 300.0},
     "sweep-stuck-rebuilds": {"task": "reports.sweep_rebuilds", "schedule": 300.0},
+    # Every township's hash chain and balances recomputed (integrity/verification.py), nightly.
+    "verify-ledger": {"task": "integrity.verify_ledger", "schedule": crontab(hour=2, minute=30)},
 }
 CONTRACT_ATTACHMENT_MAX_BYTES = env_int("CONTRACT_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 # Ledger imports: the largest file accepted, and the most it may expand to when unzipped.
