@@ -138,6 +138,8 @@ def _verify_rows(township, latest, found):
             found.rows += 1
             seen.add(row["id"])
             now = fact_content(kind, row)
+            if kind == FactKind.REPAYMENT:
+                _check_repayment(township, row, found)
             link = latest.get((kind, row["id"]))
             if link is None:
                 found.add(
@@ -151,8 +153,6 @@ def _verify_rows(township, latest, found):
                     township=township, table=table, row=row["id"], problem="changed", changes=changes,
                     message=f"{label} #{row['id']} 与登记时不符：{_describe(changes) or '内容已更改'}。",
                 )
-            if kind == FactKind.REPAYMENT:
-                _check_repayment(township, row, found)
         for (link_kind, object_id), link in latest.items():
             if link_kind == kind and object_id not in seen:
                 content = link["content"]
