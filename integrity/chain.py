@@ -44,38 +44,47 @@ def _lock_head(township_id):
     return head
 
 
-def chain_append(*, township_id: int, facts: Iterable[tuple[str, Any]]) -> int:
+def chain_append(*, township_id: int, facts: Iterable[tuple[str, Any]], count: int | None = None) -> int:
     """Append ``facts`` ((kind, row): a saved model instance or a mapping of attnames with
-    "id") to the township's chain, in order -> how many links were written. Must run inside
-    the transaction that wrote the facts."""
+    "id") to the township's chain, in order -> how many links were written. ``facts``: a
+    list, or an iterable making ``count`` of them (an import's 100,000 rows are never all
+    in memory as links; such an iterable must not query the database). Must run inside the
+    transaction that wrote the facts."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("chain_append must run inside the transaction that writes the facts")
-    facts = list(facts)
-    if not facts:
+    if count is None:
+        facts = list(facts)
+        count = len(facts)
+    if not count:
         return 0
     head = _lock_head(township_id)
-    seq, prev = head.seq, head.hash
+    end = {"seq": head.seq, "hash": head.hash}
     now = timezone.now()
-    rows = []
-    for kind, row in facts:
-        content = fact_content(kind, row)
-        text = canonical_json(content)
-        content_hash = sha256(text)
-        seq += 1
-        object_id = content["id"]
-        digest = link_hash(
-            prev_hash=prev, content_hash=content_hash, township_id=township_id, seq=seq, kind=kind, object_id=object_id,
-        )
-        rows.append({
-            "township_id": township_id, "seq": seq, "kind": kind, "object_id": object_id, "content": content,
-            "content_hash": content_hash, "prev_hash": prev, "hash": digest, "created_at": now,
-        })
-        prev = digest
-    if len(rows) >= BULK_FROM:
-        # JSON as text: COPY and SQLite's JSON column take it as it is.
-        bulk_insert(ChainLink, [{**row, "content": canonical_json(row["content"])} for row in rows])
-    else:
-        ChainLink.objects.bulk_create([ChainLink(**row) for row in rows])
-    ChainHead.objects.filter(pk=head.pk).update(seq=seq, hash=prev)
-    return len(rows)
 
+    def links(as_text):
+        seq, prev = end["seq"], end["hash"]
+        for kind, row in facts:
+            content = fact_content(kind, row)
+            text = canonical_json(content)
+            content_hash = sha256(text)
+            seq += 1
+            object_id = content["id"]
+            digest = link_hash(
+                prev_hash=prev, content_hash=content_hash, township_id=township_id, seq=seq, kind=kind,
+                object_id=object_id,
+            )
+            yield {
+                "township_id": township_id, "seq": seq, "kind": kind, "object_id": object_id,
+                # JSON as text for bulk_insert: COPY and SQLite's JSON column take it as it is.
+                "content": text if as_text else content,
+                "content_hash": content_hash, "prev_hash": prev, "hash": digest, "created_at": now,
+            }
+            prev = digest
+        end.update(seq=seq, hash=prev)
+
+    if count >= BULK_FROM:
+        bulk_insert(ChainLink, links(as_text=True), count=count)
+    else:
+        ChainLink.objects.bulk_create([ChainLink(**row) for row in links(as_text=False)])
+    ChainHead.objects.filter(pk=head.pk).update(seq=end["seq"], hash=end["hash"])
+    return count

@@ -99,23 +99,64 @@ def _plain(value, *, money=False):
     raise TypeError(f"cannot chain a {type(value).__name__}")
 
 
+def fact_values(kind: str, row: dict) -> tuple:
+    """The fact fields of ``row`` (a mapping of attnames, before it has an id), compactly:
+    what an import keeps of each row until the rows are written and can be chained."""
+    return tuple(row[name] for name in FACTS[kind].fields)
+
+
+def fact_row(kind: str, values: tuple, pk: int) -> dict:
+    """:func:`fact_values` and the row's id -> the mapping :func:`fact_content` takes."""
+    return {"id": pk, **dict(zip(FACTS[kind].fields, values, strict=True))}
+
+
+def _money(value):
+    return None if value is None else str(value.quantize(CENT))
+
+
+def _secret(value):
+    return sha256(value) if value else ""
+
+
+def _report_data(value):
+    return sha256(canonical_json(value))
+
+
+PLANS = {}
+"""kind -> :func:`_plan`, made on first use."""
+
+
+def _plan(spec):
+    """(attname, content key, conversion) for each fact field of ``spec``."""
+    plan = []
+    for name in spec.fields:
+        if spec.kind == FactKind.REPORT and name == "data":
+            plan.append((name, "data_sha256", _report_data))
+        elif spec.kind == FactKind.REPORT and name in REPORT_FILES:
+            plan.append((name, f"{name}_sha256", file_sha256))
+        elif name in spec.secret:
+            plan.append((name, name, _secret))
+        elif name in spec.money:
+            plan.append((name, name, _money))
+        else:
+            plan.append((name, name, _plain))
+    return tuple(plan)
+
+
+
+
 def fact_content(kind: str, row) -> dict:
     """``row``: a model instance or a mapping of attnames (with "id") -> its content."""
-    spec = FACTS[kind]
-    get = row.get if isinstance(row, dict) else (lambda name: getattr(row, name))
-    content = {"id": get("id")}
-    for name in spec.fields:
-        value = get(name)
-        if kind == FactKind.REPORT and name == "data":
-            content["data_sha256"] = sha256(canonical_json(value))
-            continue
-        if kind == FactKind.REPORT and name in REPORT_FILES:
-            content[f"{name}_sha256"] = file_sha256(value)
-            continue
-        if name in spec.secret:
-            content[name] = sha256(value) if value else ""
-            continue
-        content[name] = _plain(value, money=name in spec.money)
+    if not PLANS:
+        PLANS.update({each: _plan(spec) for each, spec in FACTS.items()})
+    if isinstance(row, dict):
+        content = {"id": row["id"]}
+        for name, key, convert in PLANS[kind]:
+            content[key] = convert(row[name])
+    else:
+        content = {"id": row.id}
+        for name, key, convert in PLANS[kind]:
+            content[key] = convert(getattr(row, name))
     return content
 
 

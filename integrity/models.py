@@ -28,7 +28,11 @@ class ChainHead(models.Model):
 
 
 class ChainLink(models.Model):
-    township = models.ForeignKey("villages.Township", verbose_name="乡镇", on_delete=models.PROTECT, related_name="+")
+    # No foreign-key constraint: an import writes 100,000 links, and a per-row check of a
+    # township that the locked chain head already names would cost seconds.
+    township = models.ForeignKey(
+        "villages.Township", verbose_name="乡镇", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False,
+    )
     seq = models.PositiveBigIntegerField("序号")
     kind = models.CharField("类型", max_length=20, choices=FactKind.choices)
     object_id = models.PositiveBigIntegerField("记录编号")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
@@ -28,6 +29,7 @@ from core.roles import can_write
 from imports.bulk import bulk_insert
 from integrity.chain import chain_append, township_of_village
 from integrity.choices import FactKind
+from integrity.facts import fact_row, fact_values
 from villages.models import Village
 
 from .choices import OFFSET_KINDS, ArrearCategory, DebtorKind, LitigationStatus, RepaymentKind
@@ -445,7 +447,7 @@ def ledger_debtors_create(
             _normalise_debtor(debtor)
             _validate_debtor(debtor, check_database=False)
             row = {**vars(debtor), "created_at": now, "import_batch_id": import_batch and import_batch.pk}
-            written.append(row)
+            written.append((row["village_id"], fact_values(FactKind.DEBTOR, row)))
             yield row
 
     pks = bulk_insert(Debtor, checked(), count=total, chunk=IMPORT_CHUNK)
@@ -453,15 +455,21 @@ def ledger_debtors_create(
     return pks
 
 
-def _chain_rows(kind, rows, pks, villages):
-    """Chain rows just written by ``bulk_insert`` (``rows``: their values, ``pks``: their
-    ids, in order; ``villages``: {id: village with work area and zone}), per township."""
-    by_township = {}
-    for row, pk in zip(rows, pks, strict=True):
-        row["id"] = pk
-        by_township.setdefault(villages[row["village_id"]].work_area.zone.township_id, []).append((kind, row))
-    for township_id, facts in by_township.items():
-        chain_append(township_id=township_id, facts=facts)
+def _chain_rows(kind, written, pks, villages):
+    """Chain rows just written by ``bulk_insert``, per township. ``written``: (village id,
+    ``integrity.facts.fact_values``) of each row, ``pks``: their ids, in order; ``villages``:
+    {id: village with work area and zone}."""
+    if len(written) != len(pks):
+        raise ValueError(f"{len(written)} rows were chained for {len(pks)} written")
+    township_of = {pk: village.work_area.zone.township_id for pk, village in villages.items()}
+    counts = Counter(township_of[village_id] for village_id, _values in written)
+    for township_id, count in counts.items():
+        facts = (
+            (kind, fact_row(kind, values, pk))
+            for (village_id, values), pk in zip(written, pks, strict=True)
+            if township_of[village_id] == township_id
+        )
+        chain_append(township_id=township_id, facts=facts, count=count)
 
 
 def _checked_villages(ids, user, campaign=None):
@@ -538,7 +546,7 @@ def ledger_arrears_create(
                 "principal": principal, "outstanding": principal, "ledger_amount": values["ledger_amount"],
                 "contract_id": None, "contract_year": None, **constants,
             }
-            written.append(row)
+            written.append((row["village_id"], fact_values(FactKind.ARREAR, row)))
             yield row
 
     pks = bulk_insert(Arrear, checked(), count=total, chunk=IMPORT_CHUNK, progress=progress and (lambda done: progress(done, total)))
