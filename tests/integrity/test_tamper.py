@@ -66,6 +66,8 @@ def test_an_untouched_ledger_verifies_clean_and_exits_zero(ledger):
     call_command("verify_ledger", stdout=out)
     assert "未发现问题" in out.getvalue()
     assert VerificationRun.objects.latest("pk").ok
+    head = ChainLink.objects.latest("seq")
+    assert f"链尾：兰山街道（{head.township.code}）第 {head.seq} 环 {head.hash}" in out.getvalue()
 
 
 def test_it_finds_a_row_written_around_the_services(ledger, staff_user, township):
