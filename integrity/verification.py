@@ -77,15 +77,23 @@ def _changes(kind, was, now):
     return changes
 
 
-def _describe(changes):
-    def one(change):
+def _shown(kind, key, value):
+    """A content value as the message shows it: money in yuan with thousands separators."""
+    if key in FACTS[kind].money and value not in (None, CHANGED, MISSING):
+        return f"{fmt_yuan(Decimal(value))} 元"
+    return value
+
+
+def _describe(kind, was, now, changes):
+    def one(key, change):
         if change["now"] == MISSING:
             return f"{change['field']}缺失"
         if change["was"] == CHANGED:
             return f"{change['field']}已更改"
-        return f"{change['field']}：原 {change['was']}，现 {change['now']}"
+        return f"{change['field']}：原 {_shown(kind, key, change['was'])}，现 {_shown(kind, key, change['now'])}"
 
-    return "；".join(one(change) for change in changes)
+    keys = [key for key in sorted(set(was) | set(now)) if was.get(key) != now.get(key)]
+    return "；".join(one(key, change) for key, change in zip(keys, changes, strict=True))
 
 
 def _verify_chain(township, found):
@@ -151,13 +159,13 @@ def _verify_rows(township, latest, found):
                 changes = _changes(kind, link["content"], now)
                 found.add(
                     township=township, table=table, row=row["id"], problem="changed", changes=changes,
-                    message=f"{label} #{row['id']} 与登记时不符：{_describe(changes) or '内容已更改'}。",
+                    message=f"{label} #{row['id']} 与登记时不符：{_describe(kind, link['content'], now, changes) or '内容已更改'}。",
                 )
         for (link_kind, object_id), link in latest.items():
             if link_kind == kind and object_id not in seen:
                 content = link["content"]
                 facts = "，".join(
-                    f"{_field_label(kind, key)} {value}" for key, value in content.items()
+                    f"{_field_label(kind, key)} {_shown(kind, key, value)}" for key, value in content.items()
                     if key in spec.money and value is not None
                 )
                 found.add(

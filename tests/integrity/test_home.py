@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 BROKEN = {
     "township": "LS", "table": "recovery_repayment", "row": 7, "problem": "changed",
-    "message": "兰山街道：清收记录 #7 与登记时不符：金额：原 300.00，现 1300.00。",
+    "message": "兰山街道：清收记录 #7 与登记时不符：金额：原 300.00 元，现 1,300.00 元。",
     "changes": [{"field": "金额", "was": "300.00", "now": "1300.00"}],
 }
 
@@ -35,7 +35,7 @@ def test_it_shows_each_break_in_red(client, superadmin):
     VerificationRun.objects.create(ok=False, links_checked=12, rows_checked=12, breaks=[BROKEN])
     page = home(client, superadmin)
     assert "verification-broken" in page and "发现 1 处问题" in page
-    assert '<li class="error">兰山街道：清收记录 #7 与登记时不符：金额：原 300.00，现 1300.00。</li>' in page
+    assert '<li class="error">兰山街道：清收记录 #7 与登记时不符：金额：原 300.00 元，现 1,300.00 元。</li>' in page
 
 
 @pytest.mark.parametrize("who", ["staff_user", "leader_user", "cadre_user"])

@@ -48,8 +48,8 @@ def test_it_names_a_raised_repayment_and_a_deleted_arrear(ledger, township):
     status, printed = verify_command("--township", township.code)
 
     assert status == 1
-    assert f"清收记录 #{repayment.pk} 与登记时不符：金额：原 300.00，现 1300.00" in printed
-    assert f"欠款 #{deleted.pk} 已被删除" in printed and "15930.00" in printed
+    assert f"清收记录 #{repayment.pk} 与登记时不符：金额：原 300.00 元，现 1,300.00 元" in printed
+    assert f"欠款 #{deleted.pk} 已被删除" in printed and "欠款金额 15,930.00 元" in printed
     owed = ledger["arrears"][0]
     assert f"欠款 #{owed.pk} 的尚欠金额" in printed  # its balance no longer adds up either
     run = VerificationRun.objects.latest("pk")
