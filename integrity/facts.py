@@ -99,17 +99,6 @@ def _plain(value, *, money=False):
     raise TypeError(f"cannot chain a {type(value).__name__}")
 
 
-def fact_values(kind: str, row: dict) -> tuple:
-    """The fact fields of ``row`` (a mapping of attnames, before it has an id), compactly:
-    what an import keeps of each row until the rows are written and can be chained."""
-    return tuple(row[name] for name in FACTS[kind].fields)
-
-
-def fact_row(kind: str, values: tuple, pk: int) -> dict:
-    """:func:`fact_values` and the row's id -> the mapping :func:`fact_content` takes."""
-    return {"id": pk, **dict(zip(FACTS[kind].fields, values, strict=True))}
-
-
 def _money(value):
     return None if value is None else str(value.quantize(CENT))
 

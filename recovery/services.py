@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import unicodedata
-from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
@@ -29,7 +28,7 @@ from core.roles import can_write
 from imports.bulk import bulk_insert
 from integrity.chain import chain_append, township_of_village
 from integrity.choices import FactKind
-from integrity.facts import fact_row, fact_values
+from integrity.facts import FACTS
 from villages.models import Village
 
 from .choices import OFFSET_KINDS, ArrearCategory, DebtorKind, LitigationStatus, RepaymentKind
@@ -437,7 +436,6 @@ def ledger_debtors_create(
     then written -> their pks."""
     villages = _checked_villages(villages, created_by)
     now = timezone.now()
-    written = []
 
     def checked():
         for values in debtors:
@@ -446,30 +444,25 @@ def ledger_debtors_create(
             debtor = SimpleNamespace(**_NEW_DEBTOR, **{field: values[field] for field in LEDGER_DEBTOR_FIELDS})
             _normalise_debtor(debtor)
             _validate_debtor(debtor, check_database=False)
-            row = {**vars(debtor), "created_at": now, "import_batch_id": import_batch and import_batch.pk}
-            written.append((row["village_id"], fact_values(FactKind.DEBTOR, row)))
-            yield row
+            yield {**vars(debtor), "created_at": now, "import_batch_id": import_batch and import_batch.pk}
 
     pks = bulk_insert(Debtor, checked(), count=total, chunk=IMPORT_CHUNK)
-    _chain_rows(FactKind.DEBTOR, written, pks, villages)
+    _chain_written(FactKind.DEBTOR, Debtor, pks, villages)
     return pks
 
 
-def _chain_rows(kind, written, pks, villages):
-    """Chain rows just written by ``bulk_insert``, per township. ``written``: (village id,
-    ``integrity.facts.fact_values``) of each row, ``pks``: their ids, in order; ``villages``:
-    {id: village with work area and zone}."""
-    if len(written) != len(pks):
-        raise ValueError(f"{len(written)} rows were chained for {len(pks)} written")
+def _chain_written(kind, model, pks, villages):
+    """Chain the rows ``bulk_insert`` just wrote (``pks``), as the database holds them: read
+    back a chunk at a time (an import's 100,000 rows are never all in memory), per township
+    (``villages``: {id: village with work area and zone})."""
     township_of = {pk: village.work_area.zone.township_id for pk, village in villages.items()}
-    counts = Counter(township_of[village_id] for village_id, _values in written)
-    for township_id, count in counts.items():
-        facts = (
-            (kind, fact_row(kind, values, pk))
-            for (village_id, values), pk in zip(written, pks, strict=True)
-            if township_of[village_id] == township_id
-        )
-        chain_append(township_id=township_id, facts=facts, count=count)
+    fields = FACTS[kind].fields
+    for start in range(0, len(pks), IMPORT_CHUNK):
+        by_township = {}
+        for row in model.objects.filter(pk__in=pks[start:start + IMPORT_CHUNK]).order_by("pk").values("id", *fields):
+            by_township.setdefault(township_of[row["village_id"]], []).append((kind, row))
+        for township_id, facts in by_township.items():
+            chain_append(township_id=township_id, facts=facts)
 
 
 def _checked_villages(ids, user, campaign=None):
@@ -528,7 +521,6 @@ def ledger_arrears_create(
         "import_batch_id": import_batch and import_batch.pk,
     }
     today = timezone.localdate()
-    written = []
 
     def checked():
         for values in arrears:
@@ -540,17 +532,15 @@ def ledger_arrears_create(
             _clean_debt_date(values["incurred_on"], today)
             if values["ledger_amount"] is not None and values["ledger_amount"] < principal:
                 raise ValidationError({"principal": "尚欠金额不能大于台账原欠款金额。"})
-            row = {
+            yield {
                 "village_id": values["village_id"], "debtor_id": values["debtor_id"], "category": values["category"],
                 "description": (values["description"] or "").strip(), "incurred_on": values["incurred_on"],
                 "principal": principal, "outstanding": principal, "ledger_amount": values["ledger_amount"],
-                "contract_id": None, "contract_year": None, **constants,
+                **constants,
             }
-            written.append((row["village_id"], fact_values(FactKind.ARREAR, row)))
-            yield row
 
     pks = bulk_insert(Arrear, checked(), count=total, chunk=IMPORT_CHUNK, progress=progress and (lambda done: progress(done, total)))
-    _chain_rows(FactKind.ARREAR, written, pks, villages)
+    _chain_written(FactKind.ARREAR, Arrear, pks, villages)
     return pks
 
 
