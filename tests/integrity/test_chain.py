@@ -98,3 +98,27 @@ def test_each_township_has_its_own_chain(ledger, other_village, staff_user, othe
 
     debtor_create(village=other_village, created_by=other_staff_user, name="赵六")
     assert list(ChainLink.objects.filter(township=other_township).values_list("seq", flat=True)) == [1]
+
+
+def test_it_chains_imported_debtors_and_arrears_as_the_database_holds_them(village_a, campaign, staff_user, township):
+    from datetime import date
+
+    from django.db import transaction
+
+    from recovery.services import ledger_arrears_create, ledger_debtors_create
+
+    with transaction.atomic():
+        debtors = ledger_debtors_create(
+            debtors=[{"village_id": village_a.pk, "kind": "person", "name": f"导入{i}", "national_id": "",
+                      "credit_code": "", "phone": "", "address": ""} for i in range(3)],
+            total=3, villages=[village_a.pk], created_by=staff_user, import_batch=None,
+        )
+        arrears = ledger_arrears_create(
+            arrears=[{"village_id": village_a.pk, "debtor_id": pk, "category": "loan", "description": " 借款 ",
+                      "incurred_on": date(2020, 1, 2), "principal": "100.5",
+                      "ledger_amount": None} for pk in debtors],
+            total=3, villages=[village_a.pk], campaign=campaign, created_by=staff_user, import_batch=None,
+        )
+    assert set(ChainLink.objects.filter(kind=FactKind.ARREAR).values_list("object_id", flat=True)) == set(arrears)
+    assert ChainLink.objects.get(kind=FactKind.ARREAR, object_id=arrears[0]).content["principal"] == "100.50"
+    assert ledger_verify(township=township).ok
