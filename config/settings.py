@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "contracts",
     "onboarding",
     "backups",
+    "integrity",
     "demo",
 ]
 
@@ -292,6 +293,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-rebuilds": {"task": "reports.sweep_rebuilds", "schedule": 300.0},
     # The database and media files into BACKUP_DIR, nightly at 03:00 Asia/Shanghai (manage.py backup).
     "backup-nightly": {"task": "backups.nightly", "schedule": crontab(hour=3, minute=0)},
+    # Every township's hash chain and balances recomputed (integrity/verification.py), nightly.
+    "verify-ledger": {"task": "integrity.verify_ledger", "schedule": crontab(hour=2, minute=30)},
 }
 # Backups (manage.py backup / restore, backups/services.py): where the archives go, and how
 # many of the newest are kept there.

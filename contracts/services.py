@@ -18,6 +18,8 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from core.money import ZERO, fmt_yuan, plain_decimal, to_money
+from integrity.chain import chain_append, township_of_village
+from integrity.choices import FactKind
 from recovery.choices import ArrearCategory
 from recovery.models import Arrear, Campaign, Debtor
 from recovery.services import _check_writer, arrear_create, debtor_create
@@ -102,7 +104,8 @@ def contract_create(*, village: Village, created_by: User, **fields: Any) -> Con
     contract._history_user = created_by  # who, in the change history, in a request or not
     with transaction.atomic():
         contract.save()
-        ContractStatusChange.objects.create(contract=contract, to_status=contract.status, note="登记合同", changed_by=created_by)
+        step = ContractStatusChange.objects.create(contract=contract, to_status=contract.status, note="登记合同", changed_by=created_by)
+        chain_append(township_id=township_of_village(village), facts=[(FactKind.STATUS_STEP, step)])
     return contract
 
 
@@ -168,17 +171,20 @@ def contract_advance(
             setattr(locked, key, value)
         locked._history_user = changed_by
         locked.save(update_fields=list(updates))
-        ContractStatusChange.objects.create(
+        steps = [ContractStatusChange.objects.create(
             contract=locked, from_status=from_status, to_status=to_status, note=note, changed_by=changed_by,
-        )
+        )]
         if new is not None:
             new._history_user = changed_by
             new.save()
             gain = new.annual_fee - locked.annual_fee
-            ContractStatusChange.objects.create(
+            steps.append(ContractStatusChange.objects.create(
                 contract=new, to_status=new.status, changed_by=changed_by,
                 note=f"由合同 {locked.number} 重签，年承包费变化 {fmt_yuan(gain)} 元",
-            )
+            ))
+        chain_append(
+            township_id=township_of_village(locked.village), facts=[(FactKind.STATUS_STEP, step) for step in steps],
+        )
     contract.refresh_from_db()
     return new or contract
 
@@ -257,10 +263,12 @@ def fee_payment_create(
                 f"{year} 年度应缴 {fmt_yuan(locked.annual_fee)} 元，已缴 {fmt_yuan(paid)} 元，"
                 f"本次最多 {fmt_yuan(locked.annual_fee - paid)} 元。"
             )})
-        return ContractFeePayment.objects.create(
+        payment = ContractFeePayment.objects.create(
             contract=locked, year=year, amount=amount, received_on=received_on,
             receipt_number=(receipt_number or "").strip(), recorded_by=recorded_by,
         )
+        chain_append(township_id=township_of_village(contract.village), facts=[(FactKind.FEE_PAYMENT, payment)])
+        return payment
 
 
 def fee_arrears_create(*, today: date | None = None) -> list[Arrear]:
@@ -351,7 +359,7 @@ def ledger_contracts_create(
     in its history, as ``contract_create`` does. The rules are ``contract_create``'s, checked
     for all the contracts at once; one that breaks them raises ``ValidationError`` naming it,
     and nothing is written. ``progress(done, total)`` is called after each chunk."""
-    villages = Village.objects.in_bulk({contract.village_id for contract in contracts})
+    villages = Village.objects.select_related("work_area__zone").in_bulk({contract.village_id for contract in contracts})
     if len(villages) != len({contract.village_id for contract in contracts}):
         raise ValidationError({"village": "村居不存在。"})
     for village in villages.values():
@@ -387,13 +395,19 @@ def ledger_contracts_create(
     with transaction.atomic():
         for start in range(0, len(contracts), IMPORT_CHUNK):
             chunk = bulk_create_with_history(contracts[start:start + IMPORT_CHUNK], Contract, default_user=created_by)
-            ContractStatusChange.objects.bulk_create([
+            steps = ContractStatusChange.objects.bulk_create([
                 ContractStatusChange(
                     contract=contract, to_status=contract.status, changed_by=created_by, changed_at=now,
                     note=f"登记合同（第 {import_batch.pk} 批台账导入）" if import_batch else "登记合同（台账导入）",
                 )
                 for contract in chunk
             ])
+            by_township = {}
+            for step in steps:
+                township_id = villages[step.contract.village_id].work_area.zone.township_id
+                by_township.setdefault(township_id, []).append((FactKind.STATUS_STEP, step))
+            for township_id, facts in by_township.items():
+                chain_append(township_id=township_id, facts=facts)
             created += chunk
             if progress:
                 progress(len(created), len(contracts))

@@ -238,6 +238,10 @@ class VillageChoiceMixin:
         return initial
 
 
+BREAKS_SHOWN = 10
+"""The breaks of the last verification listed on an administrator's home page."""
+
+
 class HomeView(LoginRequiredMixin, TemplateView):
     """The dashboard: a cadre's village, or the township's progress for leaders and staff
     (reports.selectors: figures now = the latest published report + what was recorded since)."""
@@ -260,6 +264,14 @@ class HomeView(LoginRequiredMixin, TemplateView):
             from contracts.selectors import contract_alert_counts
 
             context["contract_alerts"] = contract_alert_counts(Contract.objects.visible_to(user))
+        if role == Role.ADMIN:
+            from integrity.selectors import last_verification
+
+            verification = last_verification()
+            context.update(
+                show_verification=True, verification=verification,
+                verification_breaks=verification.breaks[:BREAKS_SHOWN] if verification else [],
+            )
         return context
 
 

@@ -19,7 +19,7 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Min, Subquery
+from django.db.models import F, Min, Subquery
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
@@ -27,6 +27,9 @@ from core.money import MAX_AMOUNT, fmt_yuan, plain_decimal
 from core.pinyin import name_initials
 from core.roles import can_write
 from imports.bulk import bulk_insert
+from integrity.chain import chain_append, township_of_village
+from integrity.choices import FactKind
+from integrity.facts import FACTS
 from villages.models import Village
 
 from .choices import OFFSET_KINDS, ArrearCategory, DebtorKind, LitigationStatus, RepaymentKind
@@ -175,6 +178,7 @@ def debtor_create(
     _validate_debtor(debtor)
     with transaction.atomic():
         debtor.save()
+        chain_append(township_id=township_of_village(village), facts=[(FactKind.DEBTOR, debtor)])
     return debtor
 
 
@@ -188,6 +192,9 @@ def debtor_update(*, debtor: Debtor, updated_by: User, **fields: Any) -> Debtor:
     _validate_debtor(debtor)
     with transaction.atomic():
         debtor.save()
+        # A new link for the identity as it now is (verify_ledger checks a row against its
+        # latest link).
+        chain_append(township_id=township_of_village(debtor.village), facts=[(FactKind.DEBTOR, debtor)])
     return debtor
 
 
@@ -220,6 +227,7 @@ def arrear_create(
     arrear._history_user = created_by
     with transaction.atomic():
         arrear.save()
+        chain_append(township_id=village.work_area.zone.township_id, facts=[(FactKind.ARREAR, arrear)])
     return arrear
 
 
@@ -243,6 +251,7 @@ def arrear_update(*, arrear: Arrear, updated_by: User, category: str, descriptio
         locked.category, locked.description, locked.incurred_on = category, description, incurred_on
         locked._history_user = updated_by
         locked.save(update_fields=["category", "description", "incurred_on"])  # a save: the change history records it
+        chain_append(township_id=locked.chain_township_id, facts=[(FactKind.ARREAR, locked)])
     arrear.category, arrear.description, arrear.incurred_on = category, description, incurred_on
     return arrear
 
@@ -262,7 +271,13 @@ def _lock_arrear(arrear_id):
     """Locks the arrear row only (not its debtor or village), for the rest of the
     transaction. The new outstanding is computed here from the locked value, in Decimal,
     and written as a value: SQLite would do ``F()`` arithmetic on decimals in float."""
-    return Arrear.objects.select_for_update(of=("self",)).get(pk=arrear_id)
+    return _arrears_to_lock().get(pk=arrear_id)
+
+
+def _arrears_to_lock():
+    """Arrears locked (the row only), each with its township's id (``chain_township_id``)
+    read in the same statement, for the chain."""
+    return Arrear.objects.select_for_update(of=("self",)).annotate(chain_township_id=F("village__work_area__zone__township_id"))
 
 
 def _lock_arrear_for_writer(arrear_id, user, submission_token):
@@ -270,7 +285,7 @@ def _lock_arrear_for_writer(arrear_id, user, submission_token):
     village among those ``user`` may see) and the look-up of an entry already made by the
     same submission -> (locked arrear, that entry's id or None). PermissionDenied when the
     arrear is not in a village ``user`` may write in."""
-    arrears = Arrear.objects.select_for_update(of=("self",)).filter(pk=arrear_id, village__in=Village.objects.visible_to(user))
+    arrears = _arrears_to_lock().filter(pk=arrear_id, village__in=Village.objects.visible_to(user))
     if submission_token:
         arrears = arrears.annotate(
             existing_id=Subquery(Repayment.objects.filter(submission_token=submission_token).values("pk")[:1])
@@ -322,6 +337,7 @@ def repayment_create(
                 recorded_by=recorded_by, recorded_at=recorded_at or timezone.now(), **token_kwargs,
             )
             Arrear.objects.filter(pk=locked.pk).update(outstanding=locked.outstanding - amount)
+            chain_append(township_id=locked.chain_township_id, facts=[(FactKind.REPAYMENT, repayment)])
     except IntegrityError:
         # A concurrent submission of the same form won the race: return its entry.
         if submission_token:
@@ -349,6 +365,7 @@ def repayment_reverse(*, repayment: Repayment, reason: str, recorded_by: User, r
                 recorded_at=recorded_at or timezone.now(),
             )
             Arrear.objects.filter(pk=locked.pk).update(outstanding=locked.outstanding + repayment.amount)
+            chain_append(township_id=locked.chain_township_id, facts=[(FactKind.REVERSAL, reversal)])
     except IntegrityError:
         raise ValidationError({"reason": "该清收记录已冲正，不能重复冲正。"})
     return reversal
@@ -388,6 +405,7 @@ def writeoff_create(
                 **token_kwargs,
             )
             Arrear.objects.filter(pk=locked.pk).update(outstanding=locked.outstanding - amount)
+            chain_append(township_id=locked.chain_township_id, facts=[(FactKind.WRITE_OFF, write_off)])
     except IntegrityError:
         if submission_token:
             existing = WriteOff.objects.filter(submission_token=submission_token).first()
@@ -433,7 +451,23 @@ def ledger_debtors_create(
             _validate_debtor(debtor, check_database=False)
             yield {**vars(debtor), "created_at": now, "import_batch_id": import_batch and import_batch.pk}
 
-    return bulk_insert(Debtor, checked(), count=total, chunk=IMPORT_CHUNK)
+    pks = bulk_insert(Debtor, checked(), count=total, chunk=IMPORT_CHUNK)
+    _chain_written(FactKind.DEBTOR, Debtor, pks, villages)
+    return pks
+
+
+def _chain_written(kind, model, pks, villages):
+    """Chain the rows ``bulk_insert`` just wrote (``pks``), as the database holds them: read
+    back a chunk at a time (an import's 100,000 rows are never all in memory), per township
+    (``villages``: {id: village with work area and zone})."""
+    township_of = {pk: village.work_area.zone.township_id for pk, village in villages.items()}
+    fields = FACTS[kind].fields
+    for start in range(0, len(pks), IMPORT_CHUNK):
+        by_township = {}
+        for row in model.objects.filter(pk__in=pks[start:start + IMPORT_CHUNK]).order_by("pk").values("id", *fields):
+            by_township.setdefault(township_of[row["village_id"]], []).append((kind, row))
+        for township_id, facts in by_township.items():
+            chain_append(township_id=township_id, facts=facts)
 
 
 def _checked_villages(ids, user, campaign=None):
@@ -453,7 +487,9 @@ def ledger_debtor_numbers_fill(*, numbers: dict[int, tuple[str, str]], updated_b
     meanwhile by someone else must be the same, or nothing is written."""
     if not numbers:
         return []
-    debtors = list(Debtor.objects.select_for_update(of=("self",)).select_related("village").filter(pk__in=numbers))
+    debtors = list(
+        Debtor.objects.select_for_update(of=("self",)).select_related("village__work_area__zone").filter(pk__in=numbers)
+    )
     for debtor in debtors:
         _check_writer(updated_by, debtor.village)
         field, number = numbers[debtor.pk]
@@ -464,6 +500,11 @@ def ledger_debtor_numbers_fill(*, numbers: dict[int, tuple[str, str]], updated_b
         _normalise_debtor(debtor)
         _validate_debtor(debtor, check_database=False)
     bulk_update_with_history(debtors, Debtor, ["national_id", "credit_code"], batch_size=IMPORT_CHUNK, default_user=updated_by)
+    by_township = {}
+    for debtor in debtors:
+        by_township.setdefault(township_of_village(debtor.village), []).append((FactKind.DEBTOR, debtor))
+    for township_id, facts in by_township.items():
+        chain_append(township_id=township_id, facts=facts)
     return debtors
 
 
@@ -503,7 +544,9 @@ def ledger_arrears_create(
                 **constants,
             }
 
-    return bulk_insert(Arrear, checked(), count=total, chunk=IMPORT_CHUNK, progress=progress and (lambda done: progress(done, total)))
+    pks = bulk_insert(Arrear, checked(), count=total, chunk=IMPORT_CHUNK, progress=progress and (lambda done: progress(done, total)))
+    _chain_written(FactKind.ARREAR, Arrear, pks, villages)
+    return pks
 
 
 def ledger_repayments_create(
@@ -526,7 +569,7 @@ def ledger_repayments_create(
     with transaction.atomic():
         locked = {
             arrear.pk: arrear
-            for arrear in Arrear.objects.select_for_update(of=("self",)).select_related("village").filter(pk__in=by_arrear)
+            for arrear in _arrears_to_lock().select_related("village").filter(pk__in=by_arrear)
         }
         for arrear_id, entries in by_arrear.items():
             arrear = locked[arrear_id]
@@ -549,4 +592,9 @@ def ledger_repayments_create(
             if progress:
                 progress(len(created), len(repayments))
         Arrear.objects.bulk_update(list(locked.values()), ["outstanding"], batch_size=IMPORT_CHUNK)
+        by_township = {}
+        for entry in created:
+            by_township.setdefault(locked[entry.arrear_id].chain_township_id, []).append((FactKind.REPAYMENT, entry))
+        for township_id, facts in by_township.items():
+            chain_append(township_id=township_id, facts=facts)
     return created

@@ -25,6 +25,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.roles import Role, user_role
+from integrity.chain import chain_append
+from integrity.choices import FactKind
 from recovery.models import Campaign
 
 from .choices import REBUILD_PENDING_STATUSES, RebuildStatus
@@ -73,6 +75,8 @@ def _save(*, campaign, day, version, snapshot, pdf, xlsx, page, built_by=None, r
     report.pdf.save(report.filename("pdf"), ContentFile(pdf), save=False)
     report.xlsx.save(report.filename("xlsx"), ContentFile(xlsx), save=False)
     report.save()
+    # The files' SHA-256 go into the township's chain: verify_ledger reads them again.
+    chain_append(township_id=campaign.township_id, facts=[(FactKind.REPORT, report)])
     return report
 
 

@@ -10,6 +10,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from integrity.models import ChainHead
 from recovery.choices import ArrearCategory, ArrearStatus, DebtorKind, LitigationStatus, RepaymentKind
 from recovery.models import Arrear, Debtor, Repayment, Reversal, WriteOff
 from recovery.services import (
@@ -626,15 +627,18 @@ def statements(captured):
     return [q["sql"] for q in captured.captured_queries if not q["sql"].upper().startswith(TRANSACTION_CONTROL)]
 
 
-def test_it_records_a_repayment_in_at_most_four_queries(arrear, staff_user, django_assert_max_num_queries):
+def test_it_records_a_repayment_in_at_most_seven_queries(arrear, staff_user, django_assert_max_num_queries):
     """The writer's role (read fresh), then one statement that locks the arrear, checks the
-    writer's village and looks for the same submission; then the INSERT and the UPDATE.
+    writer's village, reads its township and looks for the same submission; then the INSERT
+    and the UPDATE; then the township's hash chain: lock its head, insert the link, move the
+    head (integrity/chain.py). A second submission stops after the lock.
     The service's atomic block adds a savepoint and its release inside the test's transaction."""
+    ChainHead.objects.create(township_id=arrear.village.work_area.zone.township_id)  # not the township's first fact
     token = uuid.uuid4()
     user = type(staff_user).objects.get(pk=staff_user.pk)
-    with django_assert_max_num_queries(4 + 2) as captured:
+    with django_assert_max_num_queries(7 + 2) as captured:
         repayment, created = create_repayment(arrear, user, amount="300.00", submission_token=token)
-    assert len(statements(captured)) <= 4
+    assert len(statements(captured)) <= 7
     assert created and outstanding(arrear) == Decimal("700.00")
 
     with django_assert_max_num_queries(4 + 2) as captured:

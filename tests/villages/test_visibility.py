@@ -18,6 +18,7 @@ from django.utils import timezone
 from contracts.choices import AttachmentKind, ContractCategory, ContractForm, FindingKind
 from contracts.models import Contract, ContractAttachment, ContractFeePayment, ContractFinding, ContractStatusChange
 from imports.models import ImportBatch
+from integrity.models import ChainHead, ChainLink, VerificationRun
 from recovery.models import Arrear, Campaign, Debtor, Repayment, Reversal, WriteOff
 from recovery.selectors import debtors_with_totals
 from reports.models import Report, ReportRebuild
@@ -65,6 +66,9 @@ TOWNSHIP_ROWS = {
     Report: lambda row: row.campaign.township,
     ReportRebuild: lambda row: row.report.campaign.township,
     ImportBatch: lambda row: row.township,
+    ChainHead: lambda row: row.township,
+    ChainLink: lambda row: row.township,
+    VerificationRun: lambda row: row.township,
 }
 # Models that reach a place only through a user: not ledger rows.
 NOT_PLACE_ROWS = {"User"}
@@ -113,6 +117,7 @@ def places(township, village_a, village_b, other_township, other_village, supera
             kind="arrears", township=in_campaign.township, campaign=in_campaign, file=f"imports/{n}.xlsx",
             original_name=f"{n}.xlsx", size=1, sha256=f"{n:064d}", uploaded_by=superadmin,
         )
+        VerificationRun.objects.create(township=in_campaign.township, ok=True)
     return {"A": township, "B": other_township, "a": village_a, "b": village_b, "other": other_village}
 
 
