@@ -10,8 +10,8 @@ from integrity.models import ChainLink
 from integrity.services import ledger_verify
 from recovery.choices import ArrearCategory
 from recovery.services import arrear_create, debtor_create
+from tests.concurrency import run_at_once
 from tests.factories import pay
-from tests.recovery.test_concurrency import run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -1,14 +1,12 @@
 """Two first-run forms sent at the same moment on PostgreSQL: the users table lock lets one
 make the township and its administrator; the other is refused and makes nothing."""
 
-import threading
-
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.db import connection
 
 from core.models import User
 from onboarding.services import township_start
+from tests.concurrency import run_at_once
 from villages.models import Township
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -17,29 +15,10 @@ COUNT = 4
 
 
 def test_only_one_of_several_simultaneous_first_runs_makes_a_township():
-    barrier = threading.Barrier(COUNT, timeout=30)
-    results, crashes = [None] * COUNT, []
-
-    def target(i):
-        try:
-            barrier.wait()
-            results[i] = township_start(
-                township_name=f"镇{i}", township_code=f"T{i}", username=f"admin{i}", display_name=f"管理员{i}",
-                password="Lw8mQz3vTk27",
-            )
-        except PermissionDenied as exc:
-            results[i] = exc
-        except Exception as exc:  # noqa: BLE001 - reported below
-            crashes.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(COUNT)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not crashes, crashes
+    results = run_at_once(COUNT, lambda i: township_start(
+        township_name=f"镇{i}", township_code=f"T{i}", username=f"admin{i}", display_name=f"管理员{i}",
+        password="Lw8mQz3vTk27",
+    ), expected=(PermissionDenied,))
     made = [result for result in results if isinstance(result, User)]
     assert len(made) == 1 and sum(isinstance(result, PermissionDenied) for result in results) == COUNT - 1
     assert Township.objects.count() == 1 and User.objects.count() == 1

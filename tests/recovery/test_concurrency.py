@@ -5,52 +5,23 @@ Each thread has its own database connection, so these tests commit for real
 immutability trigger does not block.
 """
 
-import threading
 import uuid
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
 from recovery.choices import RepaymentKind
 from recovery.models import Arrear, Repayment, Reversal
 from recovery.services import repayment_create, repayment_reverse
+from tests.concurrency import run_at_once
 from tests.factories import ArrearFactory, pay
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 20
-
-
-def run_at_once(count, work):
-    """Run ``work(i)`` in ``count`` threads released together; returns their results in
-    order. A ValidationError is a result; any other exception fails the test."""
-    barrier = threading.Barrier(count, timeout=30)
-    results = [None] * count
-    crashes = []
-
-    def target(i):
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except ValidationError as exc:
-            results[i] = exc
-        except Exception as exc:  # noqa: BLE001 - reported below
-            crashes.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "线程未在 60 秒内结束（死锁？）"
-    assert not crashes, crashes
-    return results
 
 
 @pytest.fixture
